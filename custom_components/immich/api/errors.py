@@ -1,0 +1,74 @@
+"""Exceptions raised by the Immich client, one class per way a request can fail."""
+
+from __future__ import annotations
+
+
+class ImmichError(Exception):
+    """Base class for every error the Immich client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        server_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        """HTTP status of the response, or None when no response arrived."""
+        self.server_message = server_message
+        """The `message` field of Immich's error body, joined when it is a list."""
+
+
+class ImmichConnectionError(ImmichError):
+    """The server could not be reached, or the connection broke mid-response."""
+
+
+class ImmichTimeoutError(ImmichConnectionError):
+    """The server did not finish answering within the request timeout."""
+
+
+class ImmichTLSError(ImmichConnectionError):
+    """The TLS handshake or certificate verification failed."""
+
+
+class ImmichAuthenticationError(ImmichError):
+    """The server rejected the API key (HTTP 401)."""
+
+
+class ImmichPermissionError(ImmichError):
+    """A scoped API key lacks a permission (HTTP 403 `Missing required permission: X`)."""
+
+    def __init__(self, message: str, *, permission: str, server_message: str) -> None:
+        super().__init__(message, status=403, server_message=server_message)
+        self.permission = permission
+        """Immich's permission name, for example `asset.read`."""
+
+
+class ImmichAdminRequiredError(ImmichError):
+    """The endpoint needs an admin user's key (HTTP 403 without a permission name)."""
+
+
+class ImmichEndpointMissingError(ImmichError):
+    """The server has no such route (HTTP 404 `Cannot GET /api/...`): another API generation."""
+
+
+class ImmichNotFoundError(ImmichError):
+    """An id in the request is unknown, malformed or not visible to this key (HTTP 400 or 404)."""
+
+
+class ImmichBadRequestError(ImmichError):
+    """The server rejected the request for another reason it states (HTTP 400)."""
+
+
+class ImmichServerError(ImmichError):
+    """The server failed (HTTP 5xx) or sent a body that is not the expected JSON or media."""
+
+
+class ImmichUnsupportedVersionError(ImmichError):
+    """The server runs a version older than the oldest this client supports, or none is known."""
+
+    def __init__(self, message: str, *, version: str | None) -> None:
+        super().__init__(message)
+        self.version = version
+        """Version the server reported, for example `v1.88.2`, or None when it reported none."""

@@ -1,0 +1,82 @@
+"""Helpers that read optional JSON fields leniently, so older or newer servers parse alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """Return value when it is a JSON object; raise ValueError otherwise."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """Return value when it is a JSON array; raise ValueError otherwise."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a JSON array, got {type(value).__name__}")
+    return value
+
+
+def optional_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def optional_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def optional_float(data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def optional_bool(data: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    return default
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Parse an ISO 8601 timestamp as Immich writes it (`Z` or an offset); None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def optional_datetime(data: dict[str, Any], key: str) -> datetime | None:
+    return parse_datetime(data.get(key))
+
+
+def required_str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"missing string field {key!r}")
+    return value
+
+
+def int_or_zero(data: dict[str, Any], key: str) -> int:
+    return optional_int(data, key) or 0

@@ -1,0 +1,187 @@
+"""One HTTP request path for the client: timeout, transport errors and status mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import json
+import ssl
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from .errors import (
+    ImmichAdminRequiredError,
+    ImmichAuthenticationError,
+    ImmichBadRequestError,
+    ImmichConnectionError,
+    ImmichEndpointMissingError,
+    ImmichError,
+    ImmichNotFoundError,
+    ImmichPermissionError,
+    ImmichServerError,
+    ImmichTimeoutError,
+    ImmichTLSError,
+)
+
+DEFAULT_REQUEST_TIMEOUT = 10.0
+MISSING_PERMISSION_PREFIX = "Missing required permission:"
+# Immich answers a 400 about an id with "Not found or no album.read access" or
+# "id must be a UUID"; other 400s are validation failures of the request itself.
+ID_ERROR_MARKERS = ("not found", "must be a uuid", "no such", "does not exist")
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """Status, headers and full body of a successful response."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+
+
+class Transport:
+    """Sends requests to an Immich API root with the API key, and raises typed errors."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_url: URL,
+        api_key: str,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        self._session = session
+        self._api_url = api_url
+        self._api_key = api_key
+        self._request_timeout = request_timeout
+
+    def url_for(self, path: str) -> URL:
+        """Return the absolute URL of an API path such as `assets/<id>/thumbnail`."""
+        return URL(f"{self._api_url}/{path.lstrip('/')}", encoded=False)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        data: aiohttp.FormData | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> RawResponse:
+        """Send one request and return the whole response; raise an ImmichError on failure."""
+        headers = {"x-api-key": self._api_key, "Accept": "application/json"}
+        if extra_headers:
+            headers.update(extra_headers)
+        description = f"{method} /api/{path.lstrip('/')}"
+
+        try:
+            async with asyncio.timeout(self._request_timeout):
+                async with self._session.request(
+                    method,
+                    self.url_for(path),
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers=headers,
+                ) as response:
+                    body = await response.read()
+                    raw = RawResponse(response.status, response.headers, body)
+        except TimeoutError as err:
+            raise ImmichTimeoutError(
+                f"{description} timed out after {self._request_timeout:g} s"
+            ) from err
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+            raise ImmichTLSError(f"{description}: TLS verification failed ({err})") from err
+        except ssl.SSLError as err:
+            raise ImmichTLSError(f"{description}: TLS error ({err})") from err
+        except aiohttp.ClientPayloadError as err:
+            raise ImmichConnectionError(f"{description}: response body was cut off") from err
+        except aiohttp.ClientError as err:
+            raise ImmichConnectionError(f"{description}: {err}") from err
+
+        raise_for_status(raw, description)
+        return raw
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send one request and decode its JSON body."""
+        raw = await self.request(method, path, **kwargs)
+        return decode_json(raw, f"{method} /api/{path.lstrip('/')}")
+
+
+def decode_json(raw: RawResponse, description: str) -> Any:
+    """Decode a JSON body; raise ImmichServerError for HTML pages or malformed JSON."""
+    if "json" not in raw.content_type:
+        raise ImmichServerError(
+            f"{description} returned {raw.content_type} instead of JSON (HTTP {raw.status}); "
+            "a proxy in front of Immich may have answered",
+            status=raw.status,
+        )
+    try:
+        return json.loads(raw.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ImmichServerError(
+            f"{description} returned malformed JSON (HTTP {raw.status})", status=raw.status
+        ) from err
+
+
+def server_message(raw: RawResponse) -> str | None:
+    """Return the `message` of an Immich error body, joined when it is a list."""
+    if "json" not in raw.content_type:
+        return None
+    try:
+        data = json.loads(raw.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    message = data.get("message")
+    if isinstance(message, list):
+        return "; ".join(str(item) for item in message)
+    return str(message) if message is not None else None
+
+
+def raise_for_status(raw: RawResponse, description: str) -> None:
+    """Raise the ImmichError subclass that matches a non-2xx response."""
+    status = raw.status
+    if status < 300:
+        return
+    message = server_message(raw)
+    detail = f"{description} failed with HTTP {status}" + (f": {message}" if message else "")
+    error: ImmichError
+
+    if status == 401:
+        error = ImmichAuthenticationError(detail, status=status, server_message=message)
+    elif status == 403 and message and message.startswith(MISSING_PERMISSION_PREFIX):
+        permission = message[len(MISSING_PERMISSION_PREFIX) :].strip()
+        error = ImmichPermissionError(detail, permission=permission, server_message=message)
+    elif status == 403:
+        error = ImmichAdminRequiredError(detail, status=status, server_message=message)
+    elif status == 404 and (message is None or message.startswith("Cannot ")):
+        # Immich's router answers "Cannot GET /api/..." for a route it does not have; a
+        # proxy's HTML 404 page means the same for this path.
+        error = ImmichEndpointMissingError(detail, status=status, server_message=message)
+    elif (status in (400, 404) and message and _is_id_error(message)) or status == 404:
+        error = ImmichNotFoundError(detail, status=status, server_message=message)
+    elif status == 400:
+        error = ImmichBadRequestError(detail, status=status, server_message=message)
+    elif status >= 500 and message is None:
+        error = ImmichServerError(
+            f"{description} failed with HTTP {status} ({raw.content_type} body); "
+            "a proxy in front of Immich may have answered",
+            status=status,
+        )
+    else:
+        error = ImmichServerError(detail, status=status, server_message=message)
+    raise error
+
+
+def _is_id_error(message: str) -> bool:
+    lowered = message.lower()
+    return any(marker in lowered for marker in ID_ERROR_MARKERS)
