@@ -58,6 +58,14 @@ newest_uses_chroot() {
   ! [ -x "$NEWEST_VENV/bin/python" ]
 }
 
+# Serialise set-up: concurrent runs (parallel test commands) wait instead of rebuilding a venv
+# under each other's feet.
+with_setup_lock() {
+  mkdir -p "$IMMICH_DEV_HOME"
+  exec 9>"$IMMICH_DEV_HOME/setup.lock"
+  flock 9
+}
+
 # Run a command in the chroot with the project mounted at /work and the working directory there.
 # The mounts live in a private mount namespace and disappear when the command exits.
 in_chroot() {
@@ -111,7 +119,9 @@ ensure_chroot_venv() {
   local requirements="$1"
   local stamp
   stamp="$(requirements_stamp "$requirements")"
-  if [ -x "$ROOTFS/opt/venv/bin/python" ] \
+  # The venv's python links to /usr/bin/python3.14 inside the chroot, which the host does not
+  # have, so check the venv's marker files rather than the interpreter link.
+  if [ -f "$ROOTFS/opt/venv/pyvenv.cfg" ] \
       && [ "$(cat "$ROOTFS/opt/venv/.requirements-stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
