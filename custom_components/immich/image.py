@@ -1,0 +1,214 @@
+"""Image entities: one photo-frame slideshow per config subentry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from homeassistant.components.image import ImageEntity
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from . import ImmichConfigEntry
+from .api import (
+    ImmichAuthenticationError,
+    ImmichError,
+    ImmichPermissionError,
+)
+from .const import DOMAIN, LOGGER
+from .slideshow.attributes import ATTR_STATUS, SLIDE_ATTRIBUTES, empty_state_svg, slide_attributes
+from .slideshow.build import async_build_feed
+from .slideshow.player import PlayerStatus, SlideshowPlayer
+from .slideshow.settings import SUBENTRY_TYPE_SLIDESHOW, SlideshowSettings
+
+PARALLEL_UPDATES = 0
+SVG_CONTENT_TYPE = "image/svg+xml"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ImmichConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add one image entity for each slideshow subentry."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_TYPE_SLIDESHOW:
+            continue
+        async_add_entities(
+            [ImmichSlideshowImage(hass, entry, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
+
+
+def local_today() -> date:
+    """Return today's date in Home Assistant's configured time zone."""
+    return dt_util.now().date()
+
+
+class ImmichSlideshowImage(ImageEntity):
+    """A photo frame: shows one photo and moves on every interval or on request."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _unrecorded_attributes = SLIDE_ATTRIBUTES
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ImmichConfigEntry, subentry: ConfigSubentry
+    ) -> None:
+        super().__init__(hass)
+        self._entry = entry
+        self._settings = SlideshowSettings.from_data(subentry.data)
+        self._attr_name = subentry.title
+        self._attr_unique_id = f"{entry.unique_id}_slideshow_{subentry.subentry_id}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            manufacturer="Immich",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+        self._player: SlideshowPlayer | None = None
+        self._advance_lock = asyncio.Lock()
+        self._problem_logged = False
+        self._empty_logged = False
+        self._status = "loading"
+        """What the frame shows: `loading`, `showing` a photo, or `empty` (nothing to show)."""
+        self._attr_content_type = SVG_CONTENT_TYPE
+
+    @property
+    def settings(self) -> SlideshowSettings:
+        return self._settings
+
+    @property
+    def player(self) -> SlideshowPlayer | None:
+        return self._player
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_time_interval(
+                self.hass,
+                self._async_interval_elapsed,
+                timedelta(seconds=self._settings.interval),
+                name=f"immich slideshow {self.entity_id}",
+            )
+        )
+        self._entry.async_create_background_task(
+            self.hass, self.async_next(), name=f"immich slideshow {self.entity_id} first photo"
+        )
+
+    async def async_will_remove_from_hass(self) -> None:
+        if self._player is not None:
+            self._player.close()
+        await super().async_will_remove_from_hass()
+
+    @callback
+    def _async_interval_elapsed(self, now: datetime) -> None:
+        if self._advance_lock.locked():
+            return
+        self._entry.async_create_background_task(
+            self.hass, self.async_next(), name=f"immich slideshow {self.entity_id} advance"
+        )
+
+    async def async_next(self) -> None:
+        """Show the next photo."""
+        await self._async_step(forward=True)
+
+    async def async_previous(self) -> None:
+        """Show the photo shown before the current one."""
+        await self._async_step(forward=False)
+
+    async def async_refresh_source(self) -> None:
+        """Read the source again (albums, memories) and show a photo from it."""
+        if self._player is not None:
+            self._player.close()
+            self._player = None
+        await self.async_next()
+
+    async def _async_step(self, forward: bool) -> None:
+        async with self._advance_lock:
+            try:
+                await self._async_step_locked(forward)
+            except ImmichAuthenticationError:
+                self._mark_problem("the API key was rejected")
+                self._entry.async_start_reauth(self.hass)
+            except ImmichPermissionError as err:
+                self._mark_problem(f"the API key lacks the permission {err.permission}")
+            except ImmichError as err:
+                self._mark_problem(str(err))
+            else:
+                self._mark_recovered()
+            self.async_write_ha_state()
+
+    async def _async_step_locked(self, forward: bool) -> None:
+        player = self._player
+        if player is None:
+            feed = await async_build_feed(
+                self._entry.runtime_data.client, self._settings, local_today
+            )
+            if feed is None:
+                self._mark_empty("none of its albums exists any more")
+                return
+            player = self._player = SlideshowPlayer(
+                self._entry.runtime_data.client,
+                feed,
+                self._settings.orientation,
+                create_task=lambda coroutine, name: self._entry.async_create_background_task(
+                    self.hass, coroutine, name
+                ),
+            )
+        elif player.status is PlayerStatus.EMPTY:
+            player.reset()
+
+        previous = player.current
+        slide = await player.async_advance() if forward else await player.async_previous()
+        if slide is None or slide.image is None:
+            self._mark_empty("its source has no photos that match")
+            return
+        self._empty_logged = False
+        if slide is not previous or self._status != "showing":
+            self._status = "showing"
+            self._attr_content_type = slide.image.content_type
+            self._attr_image_last_updated = dt_util.utcnow()
+
+    def _mark_empty(self, reason: str) -> None:
+        if not self._empty_logged:
+            LOGGER.warning("Slideshow %s has nothing to show: %s", self.entity_id, reason)
+            self._empty_logged = True
+        if self._status != "empty":
+            self._status = "empty"
+            self._attr_content_type = SVG_CONTENT_TYPE
+            self._attr_image_last_updated = dt_util.utcnow()
+
+    def _mark_problem(self, reason: str) -> None:
+        if not self._problem_logged:
+            LOGGER.warning("Slideshow %s cannot load photos: %s", self.entity_id, reason)
+            self._problem_logged = True
+        self._attr_available = False
+
+    def _mark_recovered(self) -> None:
+        if self._problem_logged:
+            LOGGER.info("Slideshow %s is loading photos again", self.entity_id)
+            self._problem_logged = False
+        self._attr_available = True
+
+    async def async_image(self) -> bytes | None:
+        """Return the bytes already in memory; fetching happened when the photo advanced."""
+        slide = self._player.current if self._player else None
+        if self._status == "showing" and slide is not None and slide.image is not None:
+            return slide.image.content
+        message = "Loading photos…" if self._status == "loading" else "No photos to show"
+        return empty_state_svg(self._attr_name or "Immich", message)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        slide = self._player.current if self._player else None
+        if self._status != "showing" or slide is None:
+            return {ATTR_STATUS: self._status}
+        return {
+            ATTR_STATUS: self._status,
+            **slide_attributes(slide, self._entry.runtime_data.client.server_url, local_today()),
+        }

@@ -1,0 +1,246 @@
+"""Feeds: endless sequences of candidate assets for a slideshow, fetched lazily in batches.
+
+A feed never lists a whole source. Shuffled feeds ask the server for a random batch with the
+source as a filter; sequential feeds page through a metadata search; the memories feed reads
+one day's memories. Each keeps at most a batch or a page of assets in memory.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+import random
+
+from ..api import Asset, AssetSearchFilter, ImmichClient
+
+RANDOM_BATCH_SIZE = 25
+SEQUENTIAL_PAGE_SIZE = 50
+RECENT_MEMORY = 50
+"""How many recently shown asset ids a shuffled feed avoids repeating."""
+MAX_FILL_ATTEMPTS = 2
+"""Random batches fetched per refill before recently shown photos may repeat."""
+MAX_MEMORY_YEARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An asset a slideshow may show next, with what is known about why."""
+
+    asset: Asset
+    album_name: str | None = None
+    memory_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One part of a source: a filter and a label, for example one album of several."""
+
+    search_filter: AssetSearchFilter
+    album_name: str | None = None
+    weight: int = 1
+    """Relative share of batches: an album's asset count, so big albums come up more often."""
+
+
+class Feed(ABC):
+    """An endless supply of candidates; `async_next` returns None when the source is empty."""
+
+    @abstractmethod
+    async def async_next(self) -> Candidate | None:
+        """Return the next candidate, fetching a batch or page when needed."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget cached batches, so the next call reads the source again."""
+
+
+class ShuffleFeed(Feed):
+    """Random photos from one or more scopes, one server-side random batch at a time."""
+
+    def __init__(self, client: ImmichClient, scopes: list[Scope]) -> None:
+        self._client = client
+        self._scopes = scopes
+        self._batch: deque[Candidate] = deque()
+        self._recent: deque[str] = deque(maxlen=RECENT_MEMORY)
+        self._empty_scopes: set[int] = set()
+
+    def reset(self) -> None:
+        self._batch.clear()
+        self._empty_scopes.clear()
+
+    async def async_next(self) -> Candidate | None:
+        if not self._batch and not await self._async_fill():
+            return None
+        candidate = self._batch.popleft()
+        self._recent.append(candidate.asset.id)
+        return candidate
+
+    async def _async_fill(self) -> bool:
+        """Fetch a random batch, preferring photos not shown lately; False when all scopes are empty."""
+        assets: list[Asset] = []
+        scope: Scope | None = None
+        for _attempt in range(MAX_FILL_ATTEMPTS):
+            picked = await self._async_fetch_batch()
+            if picked is None:
+                break
+            scope, assets = picked
+            fresh = [asset for asset in assets if asset.id not in self._recent]
+            if fresh:
+                assets = fresh
+                break
+            if len(assets) < RANDOM_BATCH_SIZE:
+                # The whole scope fits in one batch and all of it was shown lately.
+                break
+        if scope is None or not assets:
+            return False
+        self._batch.extend(Candidate(asset, album_name=scope.album_name) for asset in assets)
+        return True
+
+    async def _async_fetch_batch(self) -> tuple[Scope, list[Asset]] | None:
+        while len(self._empty_scopes) < len(self._scopes):
+            index = self._pick_scope()
+            scope = self._scopes[index]
+            assets = await self._client.async_get_random_assets(
+                RANDOM_BATCH_SIZE, scope.search_filter
+            )
+            if assets:
+                return scope, assets
+            self._empty_scopes.add(index)
+        return None
+
+    def _pick_scope(self) -> int:
+        choices = [i for i in range(len(self._scopes)) if i not in self._empty_scopes]
+        weights = [max(self._scopes[i].weight, 1) for i in choices]
+        return random.choices(choices, weights=weights)[0]
+
+
+class SequentialFeed(Feed):
+    """Photos of each scope in the order they were taken, one search page at a time."""
+
+    def __init__(self, client: ImmichClient, scopes: list[Scope]) -> None:
+        self._client = client
+        self._scopes = scopes
+        self._scope_index = 0
+        self._page = 1
+        self._page_items: deque[Candidate] = deque()
+        self._exhausted = False
+
+    def reset(self) -> None:
+        self._scope_index = 0
+        self._page = 1
+        self._page_items.clear()
+
+    async def async_next(self) -> Candidate | None:
+        empty_pages_in_a_row = 0
+        while not self._page_items:
+            if empty_pages_in_a_row > len(self._scopes):
+                return None
+            found = await self._async_fetch_page()
+            empty_pages_in_a_row = 0 if found else empty_pages_in_a_row + 1
+        return self._page_items.popleft()
+
+    async def _async_fetch_page(self) -> bool:
+        scope = self._scopes[self._scope_index]
+        page = await self._client.async_search_metadata(
+            scope.search_filter,
+            page=self._page,
+            size=SEQUENTIAL_PAGE_SIZE,
+            newest_first=False,
+        )
+        self._page_items.extend(Candidate(a, album_name=scope.album_name) for a in page.assets)
+        if page.next_page is None:
+            self._scope_index = (self._scope_index + 1) % len(self._scopes)
+            self._page = 1
+        else:
+            self._page += 1
+        return bool(page.assets)
+
+
+class MemoriesFeed(Feed):
+    """Photos taken on today's date in earlier years, read once per day.
+
+    Uses the server's memories; a server that has not yet built them (its nightly job has
+    not run) gets a metadata search per earlier year instead.
+    """
+
+    def __init__(
+        self,
+        client: ImmichClient,
+        base_filter: AssetSearchFilter,
+        today: Callable[[], date],
+        shuffle: bool,
+    ) -> None:
+        self._client = client
+        self._base_filter = base_filter
+        self._today = today
+        self._shuffle = shuffle
+        self._day: date | None = None
+        self._items: list[Candidate] = []
+        self._position = 0
+        self.used_fallback = False
+        """Whether today's photos came from the metadata search instead of server memories."""
+
+    def reset(self) -> None:
+        self._day = None
+
+    async def async_next(self) -> Candidate | None:
+        today = self._today()
+        if today != self._day:
+            self._items = await self._async_load(today)
+            self._day = today
+            self._position = 0
+            if self._shuffle:
+                random.shuffle(self._items)
+        if not self._items:
+            return None
+        if self._position >= len(self._items):
+            self._position = 0
+            if self._shuffle:
+                random.shuffle(self._items)
+        candidate = self._items[self._position]
+        self._position += 1
+        return candidate
+
+    async def _async_load(self, today: date) -> list[Candidate]:
+        memories = await self._client.async_get_memories(today)
+        items = [
+            Candidate(asset, memory_year=memory.year)
+            for memory in sorted(memories, key=lambda m: m.year or 0, reverse=True)
+            for asset in memory.assets
+        ]
+        self.used_fallback = not items
+        if not items:
+            items = await self._async_search_this_day(today)
+        return items
+
+    async def _async_search_this_day(self, today: date) -> list[Candidate]:
+        oldest = await self._client.async_search_metadata(
+            self._base_filter, page=1, size=1, newest_first=False
+        )
+        if not oldest.assets or oldest.assets[0].local_date_time is None:
+            return []
+        first_year = max(oldest.assets[0].local_date_time.year, today.year - MAX_MEMORY_YEARS)
+
+        items: list[Candidate] = []
+        for year in range(today.year - 1, first_year - 1, -1):
+            try:
+                day = today.replace(year=year)
+            except ValueError:  # 29 February in a year that has none
+                continue
+            # Search a window wide enough for every time zone, then keep the photos whose
+            # local (wall-clock) date is the day itself.
+            midnight = datetime.combine(day, time(), tzinfo=UTC)
+            window = replace(
+                self._base_filter,
+                taken_after=midnight - timedelta(hours=14),
+                taken_before=midnight + timedelta(hours=38),
+            )
+            page = await self._client.async_search_metadata(window, page=1, size=250)
+            items.extend(
+                Candidate(asset, memory_year=year)
+                for asset in page.assets
+                if asset.local_date_time is not None and asset.local_date_time.date() == day
+            )
+        return items

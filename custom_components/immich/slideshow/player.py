@@ -1,0 +1,240 @@
+"""The slideshow player: the photo on show, the prefetched next one, and a short history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from enum import StrEnum
+import logging
+from typing import Any
+
+from ..api import (
+    Asset,
+    AssetMedia,
+    ImmichClient,
+    ImmichConnectionError,
+    ImmichNotFoundError,
+    ImmichServerError,
+)
+from .feeds import Candidate, Feed
+from .settings import Orientation
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_CANDIDATES_PER_ADVANCE = 60
+"""Candidates examined for one photo before the source counts as having nothing to show:
+enough to get past a run of portrait photos in a landscape slideshow, bounded so a source
+without a single match costs a few requests, not an endless loop."""
+HISTORY_LENGTH = 20
+"""Photos `previous` can step back through; only the newest keeps its image bytes."""
+KEEP_BYTES_FOR_PREVIOUS = 1
+"""Slides next to the current one in each direction that keep their image bytes."""
+
+
+type TaskFactory = Callable[[Coroutine[Any, Any, Slide | None], str], asyncio.Task[Slide | None]]
+"""Starts the prefetch task; Home Assistant passes one that tracks it with the config entry."""
+
+
+def _create_task(
+    coroutine: Coroutine[Any, Any, Slide | None], name: str
+) -> asyncio.Task[Slide | None]:
+    return asyncio.create_task(coroutine, name=name)
+
+
+class PlayerStatus(StrEnum):
+    """What the player can currently show."""
+
+    LOADING = "loading"
+    SHOWING = "showing"
+    EMPTY = "empty"
+    """The source has no photo to show (empty album, no match for the filters)."""
+
+
+@dataclass(slots=True)
+class Slide:
+    """A photo ready to show: the asset, its preview bytes and where it came from."""
+
+    candidate: Candidate
+    image: AssetMedia | None
+
+    @property
+    def asset(self) -> Asset:
+        return self.candidate.asset
+
+
+def matches_orientation(asset: Asset, orientation: Orientation) -> bool:
+    """Return whether the photo as displayed is landscape or portrait, as asked."""
+    if orientation is Orientation.ANY or not asset.width or not asset.height:
+        return True
+    width, height = asset.width, asset.height
+    # EXIF orientations 5 to 8 rotate the stored image by 90 degrees when displayed.
+    if asset.exif and asset.exif.orientation in ("5", "6", "7", "8"):
+        width, height = height, width
+    if orientation is Orientation.LANDSCAPE:
+        return width >= height
+    return height > width
+
+
+class SlideshowPlayer:
+    """Moves through a feed, one photo at a time, with the next photo already in memory.
+
+    `async_advance` swaps in the prefetched photo without waiting for the network, then
+    starts fetching the one after. Photos that disappeared or whose preview fails are
+    skipped. Connection errors propagate, so the caller can mark its entity unavailable.
+    """
+
+    def __init__(
+        self,
+        client: ImmichClient,
+        feed: Feed,
+        orientation: Orientation = Orientation.ANY,
+        create_task: TaskFactory | None = None,
+    ) -> None:
+        self._client = client
+        self._create_task: TaskFactory = create_task or _create_task
+        self._feed = feed
+        self._orientation = orientation
+        self.current: Slide | None = None
+        self.status = PlayerStatus.LOADING
+        self.skipped = 0
+        """Photos skipped since start because they disappeared or failed to load."""
+        self._history: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
+        self._forward: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
+        """Slides stepped back from, shown again by `async_advance` before new ones."""
+        self._next: asyncio.Task[Slide | None] | None = None
+
+    async def async_advance(self) -> Slide | None:
+        """Show the next photo and start prefetching the one after it."""
+        if self._forward:
+            revisited = self._forward.pop()
+            if revisited.image is None:
+                revisited.image = await self._async_fetch_image(revisited.asset)
+            if revisited.image is not None:
+                self._show(revisited)
+                return revisited
+
+        slide = await self._async_take_next()
+        if slide is None:
+            self.status = PlayerStatus.EMPTY
+            return None
+        self._show(slide)
+        self._start_prefetch()
+        return slide
+
+    async def async_previous(self) -> Slide | None:
+        """Step back to the photo shown before; `async_advance` then returns to this one."""
+        while self._history:
+            slide = self._history.pop()
+            if slide.image is None:
+                slide.image = await self._async_fetch_image(slide.asset)
+            if slide.image is None:
+                continue
+            if self.current is not None:
+                self._forward.append(self.current)
+                _drop_old_bytes(self._forward)
+            self.current = slide
+            self.status = PlayerStatus.SHOWING
+            return slide
+        return self.current
+
+    def peek_prefetched(self) -> Slide | None:
+        """Return the next photo when its prefetch has finished, without advancing."""
+        task = self._next
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
+    def reset(self) -> None:
+        """Drop the prefetched photo and the feed's cache, so the source is read again."""
+        self._cancel_prefetch()
+        self._forward.clear()
+        self._feed.reset()
+
+    def close(self) -> None:
+        self._cancel_prefetch()
+
+    def _show(self, slide: Slide) -> None:
+        if self.current is not None:
+            self._history.append(self.current)
+            _drop_old_bytes(self._history)
+        self.current = slide
+        self.status = PlayerStatus.SHOWING
+
+    async def _async_take_next(self) -> Slide | None:
+        task = self._next
+        self._next = None
+        if task is not None:
+            try:
+                slide = await task
+            except (asyncio.CancelledError, ImmichConnectionError):
+                slide = None
+            if slide is not None:
+                return slide
+        return await self._async_load_next()
+
+    def _start_prefetch(self) -> None:
+        self._next = self._create_task(self._async_load_next(), "immich slideshow prefetch")
+
+    def _cancel_prefetch(self) -> None:
+        task, self._next = self._next, None
+        if task is None:
+            return
+        if task.done():
+            if not task.cancelled():
+                task.exception()  # retrieved, so asyncio does not log it as unhandled
+            return
+        task.cancel()
+
+    async def _async_load_next(self) -> Slide | None:
+        """Find the next matching photo and fetch its preview; None when the source has none."""
+        for _ in range(MAX_CANDIDATES_PER_ADVANCE):
+            candidate = await self._feed.async_next()
+            if candidate is None:
+                return None
+            if not matches_orientation(candidate.asset, self._orientation):
+                continue
+            if self.current is not None and candidate.asset.id == self.current.asset.id:
+                continue
+            slide = await self._async_load_slide(candidate)
+            if slide is not None:
+                return slide
+        return None
+
+    async def _async_load_slide(self, candidate: Candidate) -> Slide | None:
+        """Fetch the preview, and the asset's details when the feed's copy has no EXIF data."""
+        if candidate.asset.exif is not None:
+            image = await self._async_fetch_image(candidate.asset)
+            return Slide(candidate, image) if image is not None else None
+
+        details, image = await asyncio.gather(
+            self._async_fetch_details(candidate.asset),
+            self._async_fetch_image(candidate.asset),
+        )
+        if details is None or image is None:
+            return None
+        return Slide(replace(candidate, asset=details), image)
+
+    async def _async_fetch_details(self, asset: Asset) -> Asset | None:
+        try:
+            return await self._client.async_get_asset(asset.id)
+        except (ImmichNotFoundError, ImmichServerError) as err:
+            _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
+            return None
+
+    async def _async_fetch_image(self, asset: Asset) -> AssetMedia | None:
+        """Fetch the preview rendition; None (and a skip) when it is gone or fails."""
+        try:
+            return await self._client.async_get_thumbnail(asset.id, "preview")
+        except (ImmichNotFoundError, ImmichServerError) as err:
+            self.skipped += 1
+            _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
+            return None
+
+
+def _drop_old_bytes(slides: deque[Slide]) -> None:
+    """Keep image bytes only for the slides nearest the current one, to bound memory."""
+    for index, slide in enumerate(reversed(slides)):
+        if index >= KEEP_BYTES_FOR_PREVIOUS:
+            slide.image = None
