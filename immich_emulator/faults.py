@@ -25,6 +25,8 @@ class FaultKind(StrEnum):
     MISSING_PERMISSION = "missing_permission"
     TRUNCATED = "truncated"
     MISSING_ROUTE = "missing_route"
+    MALFORMED_JSON = "malformed_json"
+    """HTTP 200 with a JSON content type and a body that is not valid JSON."""
 
 
 @dataclass(slots=True)
@@ -36,6 +38,8 @@ class Fault:
     seconds: float = 0.0
     status: int = 503
     permission: str = "asset.read"
+    message: str = "Internal server error"
+    """The `message` of a `server_error` body, for example an error about an id."""
     remaining: int | None = None
     """How many more requests it applies to; None applies until cleared."""
 
@@ -92,7 +96,7 @@ class FaultInjector:
         if fault.kind is FaultKind.SERVER_ERROR:
             return web.Response(
                 status=fault.status,
-                body=error_body(fault.status, "Internal server error", "Internal Server Error"),
+                body=error_body(fault.status, fault.message, "Internal Server Error"),
                 content_type="application/json",
             )
         if fault.kind is FaultKind.HTML_ERROR:
@@ -117,6 +121,8 @@ class FaultInjector:
                 body=error_body(404, f"Cannot {request.method} {request.path}", "Not Found"),
                 content_type="application/json",
             )
+        if fault.kind is FaultKind.MALFORMED_JSON:
+            return web.Response(status=200, body=b'{"id": "a', content_type="application/json")
         return await _truncated(request)
 
 

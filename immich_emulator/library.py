@@ -88,6 +88,8 @@ class Library:
     memories_enabled: bool = True
     """False makes `GET /memories` return nothing, like a server that never ran its memory job."""
     queue_tick: int = 0
+    originals: dict[str, bytes] = field(default_factory=dict)
+    """Bytes of uploaded files by asset id; captured assets have none and are rendered."""
 
     def add_key(self, key: str, user_id: str, permissions: frozenset[str] | None = None) -> ApiKey:
         """Create another API key, for example a rotated one or one with fewer permissions."""
@@ -113,35 +115,28 @@ class Library:
         ]
 
     def memories_for(self, user_id: str, day: date) -> list[dict[str, Any]]:
-        """Build "on this day" memories: the user's photos of this month and day in past years."""
+        """Build "on this day" memories: the user's photos of this month and day in past years.
+
+        As Immich does, a memory whose assets were all trashed or archived since it was made
+        is still listed, with an empty asset list.
+        """
         if not self.memories_enabled:
             return []
         by_year: dict[int, list[dict[str, Any]]] = {}
         for asset in self.assets.values():
-            if asset["ownerId"] != user_id or asset.get("isTrashed"):
+            if asset["ownerId"] != user_id:
                 continue
             taken = datetime.fromisoformat(asset["localDateTime"].replace("Z", "+00:00"))
-            if (taken.month, taken.day) == (day.month, day.day) and taken.year < day.year:
-                by_year.setdefault(taken.year, []).append(asset)
+            if (taken.month, taken.day) != (day.month, day.day) or taken.year >= day.year:
+                continue
+            year_assets = by_year.setdefault(taken.year, [])
+            if not asset.get("isTrashed") and asset.get("visibility", "timeline") == "timeline":
+                year_assets.append(asset)
 
-        memories = []
-        for year in sorted(by_year, reverse=True):
-            memories.append(
-                {
-                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"memory/{user_id}/{year}/{day}")),
-                    "createdAt": f"{day.isoformat()}T00:00:00.000Z",
-                    "updatedAt": f"{day.isoformat()}T00:00:00.000Z",
-                    "memoryAt": f"{year}-{day.month:02d}-{day.day:02d}T00:00:00.000Z",
-                    "showAt": f"{day.isoformat()}T00:00:00.000Z",
-                    "hideAt": f"{day.isoformat()}T23:59:59.999Z",
-                    "ownerId": user_id,
-                    "type": "on_this_day",
-                    "data": {"year": year},
-                    "isSaved": False,
-                    "assets": [strip_asset(asset) for asset in by_year[year]],
-                }
-            )
-        return memories
+        return [
+            memory_json(user_id, year, day, [strip_asset(asset) for asset in by_year[year]])
+            for year in sorted(by_year, reverse=True)
+        ]
 
     def advance_queues(self) -> None:
         """Move queue counts one step, so polls see work arrive and drain."""
@@ -152,6 +147,23 @@ class Library:
             busy["statistics"]["waiting"] = (9, 6, 3, 0, 0, 12)[step]
             busy["statistics"]["active"] = (1, 1, 1, 0, 0, 0)[step]
             busy["statistics"]["completed"] += 3 if step in (1, 2, 3) else 0
+
+
+def memory_json(user_id: str, year: int, day: date, assets: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the "on this day" memory of one earlier year, as `GET /memories` lists it."""
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"memory/{user_id}/{year}/{day}")),
+        "createdAt": f"{day.isoformat()}T00:00:00.000Z",
+        "updatedAt": f"{day.isoformat()}T00:00:00.000Z",
+        "memoryAt": f"{year}-{day.month:02d}-{day.day:02d}T00:00:00.000Z",
+        "showAt": f"{day.isoformat()}T00:00:00.000Z",
+        "hideAt": f"{day.isoformat()}T23:59:59.999Z",
+        "ownerId": user_id,
+        "type": "on_this_day",
+        "data": {"year": year},
+        "isSaved": False,
+        "assets": assets,
+    }
 
 
 def strip_asset(asset: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from typing import Any
 from aiohttp import web
 
 from . import captures
-from .library import Library, strip_asset
+from .legacy_shapes import MEMORIES_FOR_SINCE, search_payload
+from .library import EmulatedAlbum, Library, strip_asset
 from .media import render
+from .originals import fullsize_redirect
 from .server import SERVER_KEY, EmulatorServer, json_error, missing_route, request_key
 
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -235,24 +237,25 @@ def _parse_time(value: Any) -> datetime | None:
 def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, Any]]:
     library = _library(request)
     assets = _visible_assets(request)
-    album_ids = payload.get("albumIds") or []
-    if album_ids:
-        allowed: set[str] = set()
-        for album_id in album_ids:
-            album = library.albums.get(album_id)
-            if album is not None:
-                allowed.update(album.asset_ids)
-        assets = [a for a in assets if a["id"] in allowed]
+    payload = search_payload(_server(request).profile, payload)
+    # As in Immich, an asset must be in every album, show every person and carry every tag
+    # of the filter, where a tag also matches the tags below it (`Travel` matches `Travel/Italy`).
+    for album_id in payload.get("albumIds") or []:
+        album = library.albums.get(album_id)
+        members = set(album.asset_ids) if album is not None else set()
+        assets = [a for a in assets if a["id"] in members]
     person_ids = set(payload.get("personIds") or [])
     if person_ids:
         assets = [a for a in assets if person_ids <= {p["id"] for p in a.get("people") or []}]
-    tag_ids = set(payload.get("tagIds") or [])
-    if tag_ids:
-        assets = [a for a in assets if tag_ids & {t["id"] for t in a.get("tags") or []}]
+    for tag_id in payload.get("tagIds") or []:
+        assets = [a for a in assets if _has_tag(library, a, tag_id)]
     if "type" in payload:
         assets = [a for a in assets if a["type"] == payload["type"]]
     if "isFavorite" in payload:
         assets = [a for a in assets if a["isFavorite"] == payload["isFavorite"]]
+    if payload.get("originalFileName"):
+        part = str(payload["originalFileName"]).casefold()
+        assets = [a for a in assets if part in a["originalFileName"].casefold()]
     visibility = payload.get("visibility")
     if visibility:
         assets = [a for a in assets if a.get("visibility", "timeline") == visibility]
@@ -269,6 +272,14 @@ def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, A
             kept.append(asset)
         assets = kept
     return assets
+
+
+def _has_tag(library: Library, asset: dict[str, Any], tag_id: str) -> bool:
+    tag = library.tags.get(tag_id)
+    if tag is None:
+        return False
+    values = [t["value"] for t in asset.get("tags") or []]
+    return any(value == tag["value"] or value.startswith(tag["value"] + "/") for value in values)
 
 
 def _present(asset: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
@@ -296,18 +307,21 @@ async def search_metadata(request: web.Request) -> web.Response:
     page = int(payload.get("page") or 1)
     items = assets[(page - 1) * size : page * size]
     has_more = page * size < len(assets)
-    return _json(
-        {
-            "albums": {"total": 0, "count": 0, "items": [], "facets": []},
-            "assets": {
-                "total": len(items),
-                "count": len(items),
-                "items": [_present(asset, payload) for asset in items],
-                "facets": [],
-                "nextPage": str(page + 1) if has_more else None,
-            },
-        }
-    )
+    return _json(search_page_json([_present(asset, payload) for asset in items], page, has_more))
+
+
+def search_page_json(items: list[dict[str, Any]], page: int, has_more: bool) -> dict[str, Any]:
+    """Return the body of `POST /search/metadata` for one page of presented assets."""
+    return {
+        "albums": {"total": 0, "count": 0, "items": [], "facets": []},
+        "assets": {
+            "total": len(items),
+            "count": len(items),
+            "items": items,
+            "facets": [],
+            "nextPage": str(page + 1) if has_more else None,
+        },
+    }
 
 
 async def assets_random(request: web.Request) -> web.Response:
@@ -344,6 +358,13 @@ async def asset_thumbnail(request: web.Request) -> web.Response:
     if isinstance(asset, web.Response):
         return asset
     size = request.query.get("size", "thumbnail")
+    if size == "fullsize":
+        return fullsize_redirect(request, asset)
+    return thumbnail_response(asset, size)
+
+
+def thumbnail_response(asset: dict[str, Any], size: str) -> web.Response:
+    """Return a rendition of an asset (`thumbnail`, `preview` or `fullsize`), or a 400 error."""
     if size not in ("thumbnail", "preview", "fullsize"):
         return json_error(
             400,
@@ -374,6 +395,10 @@ async def asset_thumbnail(request: web.Request) -> web.Response:
 
 async def memories(request: web.Request) -> web.Response:
     profile = _server(request).profile
+    if profile.version < MEMORIES_FOR_SINCE:
+        # Before v1.133 this lists memories a user saved, which the emulator has none of,
+        # and ignores `for`.
+        return _json([])
     text = request.query.get("for")
     if text is None:
         day = datetime.now(UTC).date()
@@ -408,13 +433,25 @@ def _album_json(request: web.Request, album_id: str, with_assets: bool) -> dict[
 async def albums_list(request: web.Request) -> web.Response:
     library = _library(request)
     user_id = _user_id(request)
-    shared = request.query.get("shared")
     albums = library.albums_for(user_id)
-    if shared == "true":
-        albums = [a for a in albums if a.shared_with or a.data["ownerId"] != user_id]
-    elif shared == "false":
-        albums = [a for a in albums if not a.shared_with and a.data["ownerId"] == user_id]
+    if _server(request).profile.albums_filter_by_ownership:
+        is_owned = request.query.get("isOwned")
+        is_shared = request.query.get("isShared")
+    else:
+        # Before v3, a request without `shared` lists only owned albums, and `shared`
+        # filters by sharing.
+        shared = request.query.get("shared")
+        is_owned = "true" if shared is None else None
+        is_shared = shared
+    if is_owned is not None:
+        albums = [a for a in albums if (a.data["ownerId"] == user_id) == (is_owned == "true")]
+    if is_shared is not None:
+        albums = [a for a in albums if _is_shared(a, user_id) == (is_shared == "true")]
     return _json([_album_json(request, a.data["id"], with_assets=False) for a in albums])
+
+
+def _is_shared(album: EmulatedAlbum, user_id: str) -> bool:
+    return bool(album.shared_with) or album.data["ownerId"] != user_id
 
 
 async def album_info(request: web.Request) -> web.Response:
@@ -464,7 +501,12 @@ async def tags_list(request: web.Request) -> web.Response:
 
 def register_routes(app: web.Application) -> None:
     """Add every emulated route; a handler answers a missing route when a profile lacks it."""
+    from .legacy_routes import register_legacy_routes  # they import helpers of this module
+    from .routes_media import register_media_routes
+
     server = app[SERVER_KEY]
+    register_legacy_routes(app)
+    register_media_routes(app)
 
     def only_if(flag: str, handler: Any) -> Any:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -476,6 +518,9 @@ def register_routes(app: web.Application) -> None:
         return guarded
 
     app.router.add_get("/api/server/version", server_version)
+    app.router.add_get(
+        "/api/server-info/version", only_if("has_server_info_version", server_version)
+    )
     app.router.add_get("/api/server/ping", server_ping)
     app.router.add_get("/api/server/about", server_about)
     app.router.add_get("/api/server/version-check", server_version_check)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 import ssl
 from typing import Any
 
 from aiohttp import web
 
-from . import captures
 from .faults import Fault, FaultInjector, FaultKind, error_body
+from .legacy_shapes import access_rule, hidden_queue_names, reshape_response, route_exists
 from .library import ApiKey, Library, build_library
 from .profiles import DEFAULT_PROFILE, PROFILES, Profile
 
 SERVER_KEY: web.AppKey[EmulatorServer] = web.AppKey("immich_emulator")
 LOOPBACK = "127.0.0.1"
+MAX_BODY_BYTES = 200 * 1024**2
 
 
 class RequestStats:
@@ -23,6 +24,8 @@ class RequestStats:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.body_bytes = 0
+        self.log: deque[str] = deque(maxlen=5000)
+        """The latest requests as `METHOD /path?query`, oldest first."""
 
     @property
     def total(self) -> int:
@@ -31,13 +34,22 @@ class RequestStats:
     def reset(self) -> None:
         self.requests.clear()
         self.body_bytes = 0
+        self.log.clear()
 
 
 class EmulatorServer:
     """One emulated Immich server. Tests start it on their own event loop."""
 
-    def __init__(self, profile: str = DEFAULT_PROFILE, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        profile: str = DEFAULT_PROFILE,
+        library: Library | None = None,
+        *,
+        path_prefix: str = "",
+    ) -> None:
         self.profile: Profile = PROFILES[profile]
+        self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
+        """Sub-path of the API behind a reverse proxy: `/photos` serves `/photos/api/...`."""
         self.library = library or build_library()
         self.faults = FaultInjector()
         self.stats = RequestStats()
@@ -49,6 +61,12 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
+        """The address a user opens Immich with, sub-path included."""
+        return self.origin + self.path_prefix
+
+    @property
+    def origin(self) -> str:
+        """Scheme, host and port, without the sub-path."""
         if self.port is None:
             raise RuntimeError("the emulator is not running")
         return f"{self._scheme}://{LOOPBACK}:{self.port}"
@@ -57,20 +75,43 @@ class EmulatorServer:
         """Switch to another Immich release while running, as an upgrade or downgrade would."""
         self.profile = PROFILES[name]
 
+    @property
+    def queues(self) -> dict[str, dict[str, Any]]:
+        """The library's job queues that this release lists; old ones lack the newer queues."""
+        hidden = hidden_queue_names(self.profile)
+        return {name: queue for name, queue in self.library.queues.items() if name not in hidden}
+
     def add_fault(self, kind: FaultKind | str, pattern: str = ".*", **options: Any) -> Fault:
         return self.faults.add(Fault(FaultKind(kind), pattern, **options))
 
     def create_app(self) -> web.Application:
+        """Build the application. With a path prefix, the API is a sub-application under it."""
         from .routes import register_routes
 
-        app = web.Application(middlewares=[self._middleware], client_max_size=200 * 1024**2)
+        app = web.Application(middlewares=[self._middleware], client_max_size=MAX_BODY_BYTES)
         app[SERVER_KEY] = self
-        register_routes(app)
+        if not self.path_prefix:
+            register_routes(app)
+            return app
+
+        api_app = web.Application(client_max_size=MAX_BODY_BYTES)
+        api_app[SERVER_KEY] = self
+        register_routes(api_app)
+        app.add_subapp(self.path_prefix, api_app)
         return app
+
+    def api_path(self, request: web.Request) -> str:
+        """Return the request's path without the sub-path, as a proxy passes it on to Immich."""
+        path = request.path
+        if self.path_prefix and path.startswith(self.path_prefix + "/"):
+            return path[len(self.path_prefix) :]
+        return path
 
     async def start(self, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> str:
         """Listen on 127.0.0.1 (a free port when 0) and return the base URL."""
-        self._runner = web.AppRunner(self.create_app(), access_log=None)
+        # Without lingering, a connection whose request body was answered early (an upload
+        # refused with 403) closes at once instead of being read for up to 10 s more.
+        self._runner = web.AppRunner(self.create_app(), access_log=None, lingering_time=0)
         await self._runner.setup()
         self._scheme = "https" if ssl_context else "http"
         site = web.TCPSite(self._runner, LOOPBACK, port, ssl_context=ssl_context)
@@ -96,12 +137,15 @@ class EmulatorServer:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path.startswith("/_emulator/"):
+        path = self.api_path(request)
+        if path.startswith("/_emulator/"):
             response: web.StreamResponse = await handler(request)
             return response
 
+        # Statistics keep the full path, so tests can check that a sub-path was sent.
         self.stats.requests[f"{request.method} {request.path}"] += 1
-        fault = self.faults.take(request.method, request.path)
+        self.stats.log.append(f"{request.method} {request.path_qs}")
+        fault = self.faults.take(request.method, path)
         if fault is not None:
             faulted = await self.faults.respond(fault, request)
             if faulted is not None:
@@ -119,14 +163,14 @@ class EmulatorServer:
 
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
-        rule = captures.permissions(self.profile.permissions_spec).get(
-            f"{request.method} {template.removeprefix('/api')}"
-        )
-        permission = rule["permission"] if rule else None
-        admin_only = bool(rule and rule["adminOnly"])
-        if permission is None and not admin_only:
+        template = template.removeprefix(self.path_prefix).removeprefix("/api")
+        route = f"{request.method} {template}"
+        if not route_exists(self.profile, route):
+            return missing_route(request)
+        rule = access_rule(self.profile, route)
+        if rule is None:
             response: web.StreamResponse = await handler(request)
-            return response
+            return reshape_response(self.profile, route, response)
 
         key_text = request.headers.get("x-api-key")
         if not key_text:
@@ -136,14 +180,19 @@ class EmulatorServer:
             return json_error(401, "Invalid API key", "Unauthorized")
 
         user = self.library.users[key.user_id]
-        if admin_only and not user.get("isAdmin"):
+        if rule.admin_only and not user.get("isAdmin"):
             return json_error(403, "Forbidden", "Forbidden")
-        if key.permissions is not None and permission not in key.permissions:
+        permission = rule.permission
+        if (
+            permission is not None
+            and key.permissions is not None
+            and permission not in key.permissions
+        ):
             return json_error(403, f"Missing required permission: {permission}", "Forbidden")
 
         request["api_key"] = key
         response = await handler(request)
-        return response
+        return reshape_response(self.profile, route, response)
 
 
 def request_key(request: web.Request) -> ApiKey:
@@ -160,4 +209,5 @@ def json_error(status: int, message: str | list[str], error: str) -> web.Respons
 
 def missing_route(request: web.Request) -> web.Response:
     """Answer as Immich's router does for a route it does not have."""
-    return json_error(404, f"Cannot {request.method} {request.path}", "Not Found")
+    path = request.app[SERVER_KEY].api_path(request)
+    return json_error(404, f"Cannot {request.method} {path}", "Not Found")

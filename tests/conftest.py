@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import os
 from pathlib import Path
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_SSL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # Imported before the `hass` fixture runs, so that Home Assistant finds this repository's
 # custom_components and not the test package's own testing_config.
 import custom_components.immich  # noqa: F401
 from custom_components.immich.const import CONF_URL, DOMAIN
-from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, EmulatorServer
+from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, PROFILES, EmulatorServer
 from immich_emulator.thread import EmulatorThread
+from tests import generations
 from tests.tls import self_signed_context
 
 
@@ -24,10 +32,48 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load this repository's `immich`; without it Home Assistant 2026 loads its built-in one."""
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--immich-profile",
+        default=os.environ.get("IMMICH_PROFILE") or None,
+        choices=sorted(PROFILES),
+        help="Immich release the emulator serves to every test, for example v1.98.2; tests "
+        "pinned to other releases are deselected (default: v2.7.5, or $IMMICH_PROFILE)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "immich_requires(predicate, reason): skip on releases that lack a feature"
+    )
+    # Test modules read it while they are collected, which is after this hook.
+    generations.selected_profile = config.getoption("--immich-profile")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests pinned to other releases than the selected one, and skip tests whose
+    subject the release lacks."""
+    selected = generations.selected_profile
+    remaining: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        pinned = callspec.params.get("emulator_profile") if callspec else None
+        if selected is not None and pinned is not None and pinned != selected:
+            deselected.append(item)
+            continue
+        if (reason := generations.profile_lacks(item)) is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        remaining.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = remaining
+
+
 @pytest.fixture
 def emulator_profile() -> str:
     """Immich release the emulator serves; tests override it to run another generation."""
-    return "v2.7.5"
+    return generations.run_profile()
 
 
 @pytest.fixture
@@ -64,6 +110,26 @@ def config_entry(emulator: EmulatorServer) -> MockConfigEntry:
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, which hides ids and timestamps.
+
+    The test package defines the same fixture, but syrupy's own `snapshot` wins over it.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable every entity, including those the integration disables by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
 def tls_emulator(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     """An emulated Immich server behind a self-signed certificate; yields its https URL.
 
@@ -74,3 +140,19 @@ def tls_emulator(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     url = thread.start()
     yield url
     thread.stop()
+
+
+async def setup_with_media_source(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Set up the media source integration and load an entry, as browsing and uploads need."""
+    assert await async_setup_component(hass, "media_source", {})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture
+async def media_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The admin's entry, loaded, with the media source set up."""
+    return await setup_with_media_source(hass, config_entry)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
+from collections.abc import Iterator
+from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_SSL, CONF_VERIFY_SSL
@@ -20,6 +21,17 @@ from immich_emulator import (
     USER_KEY,
     EmulatorServer,
 )
+from tests.generations import OWN_USER_ROUTE
+
+
+@pytest.fixture(autouse=True)
+def mock_setup_entry() -> Iterator[AsyncMock]:
+    """Keep created entries from starting pollers and slideshows; these tests cover the flow.
+
+    A started entry would still be fetching from the emulator while the test tears it down.
+    """
+    with patch("custom_components.immich.async_setup_entry", return_value=True) as mock:
+        yield mock
 
 
 async def _start_user_flow(hass: HomeAssistant) -> str:
@@ -49,6 +61,14 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, emulator: EmulatorSe
         CONF_VERIFY_SSL: True,
     }
     assert result["result"].minor_version == 2
+    subentries = result["result"].subentries.values()
+    assert sorted(subentry.title for subentry in subentries) == ["Favourites", "Memories", "Random"]
+    assert {subentry.data["source"] for subentry in subentries} == {
+        "random",
+        "favorites",
+        "memories",
+    }
+    assert {subentry.subentry_type for subentry in subentries} == {"slideshow"}
 
 
 @pytest.mark.parametrize(
@@ -117,7 +137,7 @@ async def test_user_flow_cannot_connect(hass: HomeAssistant, socket_enabled: Non
 
 
 async def test_user_flow_missing_permission(hass: HomeAssistant, emulator: EmulatorServer) -> None:
-    emulator.add_fault("missing_permission", r"GET /api/users/me$", permission="user.read")
+    emulator.add_fault("missing_permission", OWN_USER_ROUTE, permission="user.read")
 
     _, errors, placeholders = await _submit_expecting_error(hass, emulator.url, SCOPED_KEY)
 
@@ -143,7 +163,7 @@ async def test_user_flow_not_immich(hass: HomeAssistant, emulator: EmulatorServe
 
 
 async def test_user_flow_proxy_error_page(hass: HomeAssistant, emulator: EmulatorServer) -> None:
-    emulator.add_fault("html_error", r"/users/me$", status=502)
+    emulator.add_fault("html_error", OWN_USER_ROUTE, status=502)
 
     _, errors, placeholders = await _submit_expecting_error(hass, emulator.url, ADMIN_KEY)
 
@@ -154,7 +174,7 @@ async def test_user_flow_proxy_error_page(hass: HomeAssistant, emulator: Emulato
 async def test_user_flow_recovers_after_error(
     hass: HomeAssistant, emulator: EmulatorServer
 ) -> None:
-    emulator.add_fault("server_error", r"/users/me$", status=503, remaining=1)
+    emulator.add_fault("server_error", OWN_USER_ROUTE, status=503, remaining=1)
     flow_id, errors, _ = await _submit_expecting_error(hass, emulator.url, ADMIN_KEY)
     assert errors == {"base": "server_error"}
 
@@ -166,7 +186,7 @@ async def test_user_flow_recovers_after_error(
 
 
 async def test_user_flow_timeout(hass: HomeAssistant, emulator: EmulatorServer) -> None:
-    emulator.add_fault("hang", r"/users/me$", seconds=2)
+    emulator.add_fault("hang", OWN_USER_ROUTE, seconds=2)
     with patch("custom_components.immich.helpers.REQUEST_TIMEOUT", 0.2):
         _, errors, placeholders = await _submit_expecting_error(hass, emulator.url, ADMIN_KEY)
 
@@ -186,6 +206,7 @@ async def test_user_flow_tls_unverified(hass: HomeAssistant, tls_emulator: str) 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_URL: tls_emulator, CONF_API_KEY: ADMIN_KEY, CONF_VERIFY_SSL: False}
     )
+    await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_SSL] is True

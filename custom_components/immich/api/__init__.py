@@ -21,6 +21,7 @@ from .errors import (
 from .generation import MIN_SUPPORTED_VERSION, ApiGeneration, Operation
 from .models import (
     Album,
+    AlbumAssetResult,
     Asset,
     AssetMedia,
     AssetSearchFilter,
@@ -39,16 +40,19 @@ from .models import (
     ServerStorage,
     ServerVersion,
     Tag,
+    TimeBucket,
     UploadResult,
     User,
     UserUsage,
     VersionCheck,
 )
+from .transport import StreamedResponse
 from .url import InvalidServerUrlError, format_server_url, normalize_server_url
 
 __all__ = [
     "MIN_SUPPORTED_VERSION",
     "Album",
+    "AlbumAssetResult",
     "ApiGeneration",
     "Asset",
     "AssetMedia",
@@ -82,7 +86,9 @@ __all__ = [
     "ServerStatistics",
     "ServerStorage",
     "ServerVersion",
+    "StreamedResponse",
     "Tag",
+    "TimeBucket",
     "UploadResult",
     "User",
     "UserUsage",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from http import HTTPStatus
 import logging
+import re
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 
 import aiohttp
 
@@ -18,13 +22,16 @@ from .errors import (
 from .generation import ApiGeneration, Operation, routes_for
 from .models import (
     Album,
+    AlbumAssetResult,
     Asset,
     AssetMedia,
     AssetSearchFilter,
     AssetStatistics,
     Memory,
     PeoplePage,
+    Person,
     Queue,
+    QueueCommand,
     SearchPage,
     ServerAbout,
     ServerFeatures,
@@ -32,22 +39,35 @@ from .models import (
     ServerStorage,
     ServerVersion,
     Tag,
+    TimeBucket,
+    UploadResult,
     User,
     VersionCheck,
 )
 from .parsing import as_list, as_object
-from .search import matches_filter, metadata_search_body, random_search_body
-from .transport import DEFAULT_REQUEST_TIMEOUT, Transport
+from .pool import POOL_SIZE, needs_server_filter, page_of_assets, query_params, sample_assets
+from .search import (
+    matches_filter,
+    metadata_search_body,
+    random_search_body,
+    smart_search_body,
+)
+from .transport import DEFAULT_REQUEST_TIMEOUT, RawResponse, StreamedResponse, Transport
 from .url import api_base_url, format_server_url, normalize_server_url
 
 _LOGGER = logging.getLogger(__name__)
 
 
 type Handler[T] = Callable[[], Awaitable[T]]
+type VersionListener = Callable[[ServerVersion | None, ServerVersion], None]
 
 VERSION_PATHS = ("server/version", "server-info/version")
+# Immich's queue names are camelCase words such as `thumbnailGeneration`.
+QUEUE_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Immich answers `GET /assets/random` with at most this many assets per request.
 MAX_RANDOM_COUNT = 1000
+# Immich before v3 requires a device id on uploads; it names the uploader in the asset.
+UPLOAD_DEVICE_ID = "home-assistant"
 
 
 class ImmichClient:
@@ -75,6 +95,9 @@ class ImmichClient:
         """Version reported by the server at the last detection."""
         self.generation: ApiGeneration | None = None
         self._chosen_routes: dict[Operation, str] = {}
+        self._missing_operations: set[Operation] = set()
+        """Optional operations whose every route is missing; cleared when the version changes."""
+        self._version_listeners: list[VersionListener] = []
 
     @property
     def server_url(self) -> str:
@@ -123,9 +146,19 @@ class ImmichClient:
 
     # Version and generation
 
+    def add_version_listener(self, listener: VersionListener) -> Callable[[], None]:
+        """Call `listener(old, new)` whenever a detection finds another version than the last
+        one; return a function that removes the listener."""
+        self._version_listeners.append(listener)
+        return lambda: self._version_listeners.remove(listener)
+
     async def async_get_server_version(self) -> ServerVersion:
         """Return the server's version from `/server/version`, or `/server-info/version` before v1.118."""
-        for path in VERSION_PATHS:
+        paths = VERSION_PATHS
+        if self.generation is not None and self.generation < ApiGeneration.V1_118:
+            # The older path worked last time, so request it first.
+            paths = VERSION_PATHS[::-1]
+        for path in paths:
             try:
                 data = await self.transport.request_json("GET", path)
             except ImmichEndpointMissingError:
@@ -148,12 +181,17 @@ class ImmichClient:
                 version=str(version),
             ) from err
 
-        if version != self.version:
-            if self.version is not None:
-                _LOGGER.info("Immich server version changed from %s to %s", self.version, version)
+        previous = self.version
+        if version != previous:
+            if previous is not None:
+                _LOGGER.info("Immich server version changed from %s to %s", previous, version)
             self._chosen_routes.clear()
+            self._missing_operations.clear()
         self.version = version
         self.generation = generation
+        if previous is not None and version != previous:
+            for listener in list(self._version_listeners):
+                listener(previous, version)
         return generation
 
     async def _generation(self) -> ApiGeneration:
@@ -162,8 +200,30 @@ class ImmichClient:
         return self.generation
 
     def supports(self, operation: Operation) -> bool:
-        """Return whether the detected generation has any route for an operation."""
-        return self.generation is not None and bool(routes_for(operation, self.generation))
+        """Return whether the detected generation has any route for an operation that the
+        server has not shown to be missing."""
+        return (
+            self.generation is not None
+            and operation not in self._missing_operations
+            and bool(routes_for(operation, self.generation))
+        )
+
+    async def _call_optional[T](
+        self, operation: Operation, handlers: Mapping[str, Handler[T]]
+    ) -> T | None:
+        """Run an operation that some servers lack; None when the server has none of its routes.
+
+        A missing operation is remembered until the version changes, so it costs one probe.
+        """
+        await self._generation()
+        if not self.supports(operation):
+            return None
+        try:
+            return await self._call(operation, handlers)
+        except ImmichEndpointMissingError:
+            _LOGGER.debug("Immich %s has no endpoint for %s", self.version, operation.value)
+            self._missing_operations.add(operation)
+            return None
 
     async def _call[T](
         self,
@@ -175,7 +235,8 @@ class ImmichClient:
         """Run the first route of an operation that the server has, and remember it.
 
         A missing route falls back to the next candidate. When the remembered route goes
-        missing, the server changed version: detect it again and retry once.
+        missing, the server may have changed version: detect it again, forget the route and
+        retry every candidate once.
         """
         generation = await self._generation()
         chosen = self._chosen_routes.get(operation)
@@ -200,8 +261,9 @@ class ImmichClient:
             raise missing
         previous_version = self.version
         await self.async_detect_generation()
-        if self.version == previous_version:
+        if self.version == previous_version and not chosen:
             raise missing
+        self._chosen_routes.pop(operation, None)
         return await self._call(operation, handlers, retried=True)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
@@ -225,28 +287,18 @@ class ImmichClient:
 
     async def async_get_about(self) -> ServerAbout | None:
         """Return build details, or None on servers before v1.118 that have no such endpoint."""
-        await self._generation()
-        if not self.supports(Operation.ABOUT):
-            return None
-        try:
-            data = await self._call(
-                Operation.ABOUT, {"GET /server/about": lambda: self._get("server/about")}
-            )
-        except ImmichEndpointMissingError:
-            return None
-        return _parse(ServerAbout.from_dict, data, "server/about")
+        data = await self._call_optional(
+            Operation.ABOUT, {"GET /server/about": lambda: self._get("server/about")}
+        )
+        return None if data is None else _parse(ServerAbout.from_dict, data, "server/about")
 
     async def async_get_version_check(self) -> VersionCheck | None:
         """Return the newest release the server knows of; None before v1.134, which has no check."""
-        await self._generation()
-        if not self.supports(Operation.VERSION_CHECK):
-            return None
-        try:
-            data = await self._call(
-                Operation.VERSION_CHECK,
-                {"GET /server/version-check": lambda: self._get("server/version-check")},
-            )
-        except ImmichEndpointMissingError:
+        data = await self._call_optional(
+            Operation.VERSION_CHECK,
+            {"GET /server/version-check": lambda: self._get("server/version-check")},
+        )
+        if data is None:
             return None
         return _parse(VersionCheck.from_dict, data, "server/version-check")
 
@@ -330,6 +382,7 @@ class ImmichClient:
         data = await self._call(
             Operation.ASSET,
             {
+                "GET /asset/assetById/{id}": lambda: self._get(f"asset/assetById/{asset_id}"),
                 "GET /asset/{id}": lambda: self._get(f"asset/{asset_id}"),
                 "GET /assets/{id}": lambda: self._get(f"assets/{asset_id}"),
             },
@@ -362,27 +415,51 @@ class ImmichClient:
     async def async_get_random_assets(
         self, count: int, search_filter: AssetSearchFilter | None = None
     ) -> list[Asset]:
-        """Return up to `count` random assets that match the filter."""
+        """Return up to `count` random assets that match the filter.
+
+        Servers before v1.116 have only an unfiltered random endpoint. For a filter that
+        narrows the library more than to unarchived photos, the client draws from a metadata
+        search instead, or from album and tag lists where the search cannot filter by them.
+        """
         search_filter = search_filter or AssetSearchFilter()
         count = max(1, min(count, MAX_RANDOM_COUNT))
-        assets: list[Asset] = await self._call(
+        members = await self._filter_members(search_filter)
+        if members is not None:
+            return sample_assets(members, count)
+
+        assets: list[Asset] | None = await self._call(
             Operation.RANDOM,
             {
                 "POST /search/random": lambda: self._random_via_search(count, search_filter),
-                "GET /assets/random": lambda: self._random_via_assets("assets/random", count),
-                "GET /asset/random": lambda: self._random_via_assets("asset/random", count),
+                "GET /assets/random": lambda: self._random_via_assets(
+                    "assets/random", count, search_filter
+                ),
+                "GET /asset/random": lambda: self._random_via_assets(
+                    "asset/random", count, search_filter
+                ),
             },
         )
+        if assets is None:
+            pool = await self._search_pool(search_filter)
+            return sample_assets([a for a in pool if matches_filter(a, search_filter)], count)
         # Servers ignore filter fields they predate, so apply the filter here as well.
-        return [asset for asset in assets if matches_filter(asset, search_filter)]
+        return [asset for asset in assets if matches_filter(asset, search_filter)][:count]
 
     async def _random_via_search(self, count: int, search_filter: AssetSearchFilter) -> list[Asset]:
         body = random_search_body(count, search_filter, self.version)
         data = await self._post("search/random", body)
         return _parse(_asset_list, data, "search/random")
 
-    async def _random_via_assets(self, path: str, count: int) -> list[Asset]:
-        data = await self._get(path, {"count": str(count)})
+    async def _random_via_assets(
+        self, path: str, count: int, search_filter: AssetSearchFilter
+    ) -> list[Asset] | None:
+        """Draw from an unfiltered random endpoint; None, without a request, when the filter
+        would leave too few of the drawn assets."""
+        if needs_server_filter(search_filter):
+            return None
+        # Videos and archived assets come back too, so ask for more than needed.
+        requested = min(count * 2, MAX_RANDOM_COUNT)
+        data = await self._get(path, {"count": str(requested)})
         return _parse(_asset_list, data, path)
 
     async def async_search_metadata(
@@ -395,12 +472,92 @@ class ImmichClient:
     ) -> SearchPage:
         """Return one page of assets matching the filter, newest first unless asked otherwise."""
         search_filter = search_filter or AssetSearchFilter()
+        # The body's shape depends on the version, so learn it before the first search.
+        await self._generation()
+        members = await self._filter_members(search_filter)
+        if members is not None:
+            return page_of_assets(members, page, size, newest_first)
+
         body = metadata_search_body(search_filter, self.version, page, size, newest_first)
-        data = await self._call(
+        return await self._call(
             Operation.METADATA_SEARCH,
-            {"POST /search/metadata": lambda: self._post("search/metadata", body)},
+            {
+                "POST /search/metadata": lambda: self._search_via_post(body),
+                "GET /assets": lambda: self._search_via_get(body, page, size),
+            },
         )
+
+    async def _search_via_post(self, body: dict[str, Any]) -> SearchPage:
+        data = await self._post("search/metadata", body)
         return _parse(SearchPage.from_dict, data, "search/metadata")
+
+    async def _search_via_get(self, body: dict[str, Any], page: int, size: int) -> SearchPage:
+        """Search with `GET /assets` (v1.89), which takes the body's fields as query parameters
+        and returns a plain list without a next page.
+
+        After a full page, a one-asset page at the next page's first position shows whether
+        there is more.
+        """
+        data = await self.transport.request_json("GET", "assets", params=query_params(body))
+        assets = _parse(_asset_list, data, "assets")
+        next_page = None
+        if len(assets) >= size:
+            probe = {**body, "page": page * size + 1, "size": 1}
+            more = await self.transport.request_json("GET", "assets", params=query_params(probe))
+            if _parse(_asset_list, more, "assets"):
+                next_page = str(page + 1)
+        return SearchPage(assets=tuple(assets), total=len(assets), next_page=next_page)
+
+    async def _search_pool(self, search_filter: AssetSearchFilter) -> list[Asset]:
+        """Return the newest assets matching a filter, at most one large search page."""
+        page = await self.async_search_metadata(search_filter, size=POOL_SIZE)
+        return list(page.assets)
+
+    async def _filter_members(self, search_filter: AssetSearchFilter) -> list[Asset] | None:
+        """Return the assets matching a filter with albums or tags on servers whose search
+        cannot filter by them (before v2.4); None when the server's search applies the filter.
+
+        Album members come from the album details, which list their assets before v3, and
+        tagged assets from the tag's asset list where the server has one.
+        """
+        generation = await self._generation()
+        if generation >= ApiGeneration.V2_4 or not (
+            search_filter.album_ids or search_filter.tag_ids
+        ):
+            return None
+
+        members: dict[str, Asset] | None = None
+        for album_id in search_filter.album_ids:
+            album = await self.async_get_album(album_id, with_assets=True)
+            members = _intersect(members, album.assets or ())
+        searched_tags: list[str] = []
+        for tag_id in search_filter.tag_ids:
+            tagged = await self._tag_assets(tag_id)
+            if tagged is None:
+                searched_tags.append(tag_id)
+            else:
+                members = _intersect(members, tagged)
+        if members is None:
+            # No album, and the server's search takes the tags.
+            return None
+
+        rest = replace(search_filter, album_ids=(), tag_ids=tuple(searched_tags))
+        if rest.person_ids or rest.tag_ids:
+            # Album and tag lists carry no people, so the server's search checks the rest.
+            found = {asset.id for asset in await self._search_pool(rest)}
+            members = {asset_id: a for asset_id, a in members.items() if asset_id in found}
+        return [asset for asset in members.values() if matches_filter(asset, rest)]
+
+    async def _tag_assets(self, tag_id: str) -> list[Asset] | None:
+        """Return the assets that carry a tag, or None where the server has no such list."""
+        data = await self._call_optional(
+            Operation.TAG_ASSETS,
+            {
+                "GET /tag/{id}/assets": lambda: self._get(f"tag/{tag_id}/assets"),
+                "GET /tags/{id}/assets": lambda: self._get(f"tags/{tag_id}/assets"),
+            },
+        )
+        return None if data is None else _parse(_asset_list, data, "tags/{id}/assets")
 
     async def async_get_memories(self, day: date) -> list[Memory]:
         """Return the "on this day" memories for a calendar day, oldest year first."""
@@ -425,6 +582,11 @@ class ImmichClient:
 
     async def _memory_lane(self, path: str, day: date) -> list[Memory]:
         params = {"day": str(day.day), "month": str(day.month)}
+        if path == "asset/memory-lane":
+            # Releases around v1.89 read the day from `timestamp` instead; each server
+            # ignores the fields it does not know. Without a time zone here, the day starts
+            # at UTC midnight.
+            params["timestamp"] = f"{day.isoformat()}T00:00:00.000Z"
         data = await self._get(path, params)
         memories = _parse(
             lambda items: [Memory.from_memory_lane(i, day) for i in as_list(items)], data, path
@@ -438,7 +600,25 @@ class ImmichClient:
 
         `shared=True` returns only shared albums, `False` only unshared ones.
         """
-        params = {"shared": "true" if shared else "false"} if shared is not None else None
+        generation = await self._generation()
+        queries: list[dict[str, str] | None]
+        if shared is not None:
+            name = "isShared" if generation >= ApiGeneration.V3 else "shared"
+            queries = [{name: str(shared).lower()}]
+        elif generation >= ApiGeneration.V3:
+            queries = [None]
+        else:
+            # Before v3, no `shared` lists only owned albums, and `shared=true` lists shared
+            # ones, owned or not: together they cover every album, some twice.
+            queries = [None, {"shared": "true"}]
+
+        unique: dict[str, Album] = {}
+        for params in queries:
+            for album in await self._list_albums(params):
+                unique.setdefault(album.id, album)
+        return list(unique.values())
+
+    async def _list_albums(self, params: dict[str, str] | None) -> list[Album]:
         data = await self._call(
             Operation.ALBUMS,
             {
@@ -446,15 +626,15 @@ class ImmichClient:
                 "GET /albums": lambda: self._get("albums", params),
             },
         )
-        albums = _parse(lambda items: [Album.from_dict(i) for i in as_list(items)], data, "albums")
-        unique: dict[str, Album] = {}
-        for album in albums:
-            unique.setdefault(album.id, album)
-        return list(unique.values())
+        return _parse(lambda items: [Album.from_dict(i) for i in as_list(items)], data, "albums")
 
     async def async_get_album(self, album_id: str, *, with_assets: bool = False) -> Album:
         """Return an album; before v3 the server also lists its assets when asked."""
-        params = None if with_assets else {"withoutAssets": "true"}
+        generation = await self._generation()
+        # v3.0.3's spec has no `withoutAssets`: its album detail never lists assets.
+        params = (
+            None if with_assets or generation >= ApiGeneration.V3 else {"withoutAssets": "true"}
+        )
         data = await self._call(
             Operation.ALBUM,
             {
@@ -489,9 +669,273 @@ class ImmichClient:
         )
         return _parse(lambda items: [Tag.from_dict(i) for i in as_list(items)], data, "tags")
 
+    # Media browsing, playback and upload
+
+    async def async_get_person(self, person_id: str) -> Person:
+        """Return one recognised person."""
+        data = await self._call(
+            Operation.PERSON,
+            {
+                "GET /person/{id}": lambda: self._get(f"person/{person_id}"),
+                "GET /people/{id}": lambda: self._get(f"people/{person_id}"),
+            },
+        )
+        return _parse(Person.from_dict, data, "people/{id}")
+
+    async def async_get_person_thumbnail(self, person_id: str) -> AssetMedia:
+        """Return a person's face thumbnail with the content type the server sent."""
+        raw = await self._call(
+            Operation.PERSON_THUMBNAIL,
+            {
+                "GET /person/{id}/thumbnail": lambda: self.transport.request(
+                    "GET", f"person/{person_id}/thumbnail"
+                ),
+                "GET /people/{id}/thumbnail": lambda: self.transport.request(
+                    "GET", f"people/{person_id}/thumbnail"
+                ),
+            },
+        )
+        return _image_media(raw, f"Thumbnail of person {person_id}")
+
+    async def async_get_tag(self, tag_id: str) -> Tag:
+        """Return one tag."""
+        data = await self._call(
+            Operation.TAG,
+            {
+                "GET /tag/{id}": lambda: self._get(f"tag/{tag_id}"),
+                "GET /tags/{id}": lambda: self._get(f"tags/{tag_id}"),
+            },
+        )
+        return _parse(Tag.from_dict, data, "tags/{id}")
+
+    async def async_get_fullsize(self, asset_id: str) -> AssetMedia:
+        """Return the fullsize rendition, or the preview where the server redirects.
+
+        Immich redirects a fullsize request to the original file for web formats such as
+        JPEG and PNG (which needs the `asset.download` permission), and to the preview when
+        it made no fullsize image. Both redirects fall back to the preview here, as do
+        servers older than the fullsize rendition.
+        """
+        await self._generation()
+        if not self.supports(Operation.FULLSIZE):
+            return await self.async_get_thumbnail(asset_id, "preview")
+        raw = await self._call(
+            Operation.FULLSIZE,
+            {
+                "GET /assets/{id}/thumbnail": lambda: self.transport.request(
+                    "GET",
+                    f"assets/{asset_id}/thumbnail",
+                    params={"size": "fullsize"},
+                    allow_redirects=False,
+                )
+            },
+        )
+        if 300 <= raw.status < 400:
+            _LOGGER.debug(
+                "Fullsize image of asset %s redirects to %s; using the preview",
+                asset_id,
+                raw.headers.get("Location"),
+            )
+            return await self.async_get_thumbnail(asset_id, "preview")
+        return _image_media(raw, f"Fullsize image of asset {asset_id}")
+
+    @asynccontextmanager
+    async def async_stream_video(
+        self, asset_id: str, *, byte_range: str | None = None, if_range: str | None = None
+    ) -> AsyncIterator[StreamedResponse]:
+        """Open an asset's video playback stream and close it when the block exits.
+
+        `byte_range` and `if_range` are the HTTP `Range` and `If-Range` values to send. The
+        server answers 206 with `Content-Range` for a range, 200 without one, and 416 for a
+        range outside the file, which is returned rather than raised.
+        """
+        headers = {"Accept": "*/*"}
+        if byte_range:
+            headers["Range"] = byte_range
+        if if_range:
+            headers["If-Range"] = if_range
+        stream = await self._call(
+            Operation.VIDEO_PLAYBACK,
+            {
+                "GET /assets/{id}/video/playback": lambda: self.transport.open_stream(
+                    "GET",
+                    f"assets/{asset_id}/video/playback",
+                    extra_headers=headers,
+                    passed_statuses=(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,),
+                )
+            },
+        )
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    async def async_smart_search(
+        self,
+        query: str,
+        search_filter: AssetSearchFilter | None = None,
+        *,
+        page: int = 1,
+        size: int = 100,
+    ) -> SearchPage:
+        """Return one page of assets ranked by how well they match a text query.
+
+        It needs machine learning on the server: Immich answers 400 `Smart search is not
+        enabled` otherwise, raised as ImmichBadRequestError.
+        """
+        search_filter = search_filter or AssetSearchFilter()
+        await self._generation()
+        body = smart_search_body(query, search_filter, self.version, page, size)
+        data = await self._call(
+            Operation.SMART_SEARCH,
+            {"POST /search/smart": lambda: self._post("search/smart", body)},
+        )
+        return _parse(SearchPage.from_dict, data, "search/smart")
+
+    async def async_get_time_buckets(self, *, include_archived: bool = False) -> list[TimeBucket]:
+        """Return the months of the user's timeline that have assets, newest first."""
+        params = {} if include_archived else {"visibility": "timeline"}
+        data = await self._call(
+            Operation.TIME_BUCKETS,
+            {"GET /timeline/buckets": lambda: self._get("timeline/buckets", params)},
+        )
+        return _parse(
+            lambda items: [TimeBucket.from_dict(i) for i in as_list(items)],
+            data,
+            "timeline/buckets",
+        )
+
+    async def async_upload_asset(
+        self,
+        file: BinaryIO | bytes,
+        file_name: str,
+        *,
+        created_at: datetime,
+        modified_at: datetime,
+        device_asset_id: str,
+        content_type: str | None = None,
+    ) -> UploadResult:
+        """Upload a photo or video and return its asset id.
+
+        When the user already has a file with the same SHA-1 checksum, Immich stores nothing
+        and answers 200 `status: duplicate` with the existing asset's id. aiohttp reads a file
+        object in an executor, chunk by chunk, so a large video is never held in memory.
+        """
+        generation = await self._generation()
+
+        def build_form() -> aiohttp.FormData:
+            # A form can be sent once, and a retry after a version change sends it again.
+            if not isinstance(file, bytes):
+                file.seek(0)
+            form = aiohttp.FormData()
+            form.add_field(
+                "assetData",
+                file,
+                filename=file_name,
+                content_type=content_type or "application/octet-stream",
+            )
+            if generation < ApiGeneration.V3:
+                # Required before v3; the v3.0.3 spec no longer has these fields.
+                form.add_field("deviceAssetId", device_asset_id)
+                form.add_field("deviceId", UPLOAD_DEVICE_ID)
+            form.add_field("fileCreatedAt", _utc_timestamp(created_at))
+            form.add_field("fileModifiedAt", _utc_timestamp(modified_at))
+            return form
+
+        data = await self._call(
+            Operation.UPLOAD,
+            {
+                "POST /assets": lambda: self.transport.request_json(
+                    "POST", "assets", data=build_form(), limit_total_time=False
+                )
+            },
+        )
+        return _parse(UploadResult.from_dict, data, "assets")
+
+    async def async_add_assets_to_album(
+        self, album_id: str, asset_ids: Sequence[str]
+    ) -> list[AlbumAssetResult]:
+        """Add assets to an album; assets already in it come back with error `duplicate`."""
+        body = {"ids": list(asset_ids)}
+        data = await self._call(
+            Operation.ALBUM_ADD_ASSETS,
+            {
+                "PUT /albums/{id}/assets": lambda: self.transport.request_json(
+                    "PUT", f"albums/{album_id}/assets", json_body=body
+                )
+            },
+        )
+        return _parse(
+            lambda items: [AlbumAssetResult.from_dict(i) for i in as_list(items)],
+            data,
+            "albums/{id}/assets",
+        )
+
+    # Queue commands (admin only)
+
+    async def async_run_queue_command(self, name: str, command: QueueCommand) -> Queue:
+        """Pause, resume or start a job queue, or clear its failed jobs; return its new state.
+
+        Raises ValueError for a name that is not a queue name's form, before any request.
+        A command the server rejects, such as pausing `backgroundTask`, raises
+        ImmichBadRequestError with the server's reason as `server_message`.
+        """
+        if not QUEUE_NAME_PATTERN.fullmatch(name):
+            raise ValueError(f"{name!r} is not an Immich queue name")
+        if command in (QueueCommand.PAUSE, QueueCommand.RESUME):
+            paused = command is QueueCommand.PAUSE
+            return await self._call(
+                Operation.QUEUE_PAUSE,
+                {
+                    "PUT /queues/{name}": lambda: self._set_queue_paused(name, paused),
+                    "PUT /jobs/{name}": lambda: self._send_job_command(name, command),
+                },
+            )
+        return await self._call(
+            Operation.JOB_COMMAND,
+            {"PUT /jobs/{name}": lambda: self._send_job_command(name, command)},
+        )
+
+    async def _set_queue_paused(self, name: str, paused: bool) -> Queue:
+        data = await self.transport.request_json(
+            "PUT", f"queues/{name}", json_body={"isPaused": paused}
+        )
+        return _parse(Queue.from_queue_dict, data, "queues/{name}")
+
+    async def _send_job_command(self, name: str, command: QueueCommand) -> Queue:
+        # The v1.106.1 spec requires `force`. With `start` it would queue every asset again,
+        # not only those the job has not handled yet.
+        data = await self.transport.request_json(
+            "PUT", f"jobs/{name}", json_body={"command": command.value, "force": False}
+        )
+        return _parse(lambda value: Queue.from_job_status(name, value), data, "jobs/{name}")
+
+
+def _image_media(raw: RawResponse, what: str) -> AssetMedia:
+    """Wrap an image response; any other content type came from something other than Immich."""
+    if not raw.content_type.startswith("image/"):
+        raise ImmichServerError(
+            f"{what} came back as {raw.content_type} (HTTP {raw.status}); "
+            "a proxy in front of Immich may have answered",
+            status=raw.status,
+        )
+    return AssetMedia(raw.body, raw.content_type)
+
+
+def _utc_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
 
 def _asset_list(items: Any) -> list[Asset]:
     return [Asset.from_dict(item) for item in as_list(items)]
+
+
+def _intersect(members: dict[str, Asset] | None, assets: Iterable[Asset]) -> dict[str, Asset]:
+    """Return the members also in `assets`, or all of `assets` when there are no members yet."""
+    found = {asset.id: asset for asset in assets}
+    if members is None:
+        return found
+    return {asset_id: asset for asset_id, asset in members.items() if asset_id in found}
 
 
 def _parse[T](parser: Callable[[Any], T], data: Any, path: str) -> T:

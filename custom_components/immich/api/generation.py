@@ -65,6 +65,18 @@ class Operation(StrEnum):
     THUMBNAIL = "thumbnail"
     PEOPLE = "people"
     TAGS = "tags"
+    PERSON = "person"
+    PERSON_THUMBNAIL = "person_thumbnail"
+    TAG = "tag"
+    FULLSIZE = "fullsize"
+    VIDEO_PLAYBACK = "video_playback"
+    SMART_SEARCH = "smart_search"
+    TIME_BUCKETS = "time_buckets"
+    UPLOAD = "upload"
+    ALBUM_ADD_ASSETS = "album_add_assets"
+    QUEUE_PAUSE = "queue_pause"
+    JOB_COMMAND = "job_command"
+    TAG_ASSETS = "tag_assets"
 
 
 G = ApiGeneration
@@ -114,13 +126,26 @@ ROUTE_TABLE: dict[Operation, tuple[tuple[ApiGeneration, tuple[str, ...]], ...]] 
         (G.V1_106, ("POST /search/random", "GET /assets/random")),
         (G.V1_118, ("POST /search/random",)),
     ),
+    # From v1.106 `GET /memories` exists but lists saved memories and ignores `for` until
+    # v1.133, so the memory lane goes first: once it is missing, `/memories` takes over.
     Operation.MEMORIES: (
         (G.V1_89, ("GET /asset/memory-lane",)),
         (G.V1_106, ("GET /assets/memory-lane",)),
-        (G.V1_118, ("GET /memories", "GET /assets/memory-lane")),
+        (G.V1_118, ("GET /assets/memory-lane", "GET /memories")),
         (G.V2_4, ("GET /memories",)),
     ),
-    Operation.METADATA_SEARCH: ((G.V1_89, ("POST /search/metadata",)),),
+    # v1.89 has no `POST /search/metadata`, only the `GET /assets` search with the same fields.
+    Operation.METADATA_SEARCH: (
+        (G.V1_89, ("POST /search/metadata", "GET /assets")),
+        (G.V1_106, ("POST /search/metadata",)),
+    ),
+    # Assets that carry a tag, for servers whose search has no `tagIds`: the v1.106.1 spec has
+    # this list and v2.7.5's has not, so between them a missing route means search by tag.
+    Operation.TAG_ASSETS: (
+        (G.V1_89, ("GET /tag/{id}/assets",)),
+        (G.V1_106, ("GET /tags/{id}/assets",)),
+        (G.V2_4, ()),
+    ),
     Operation.ALBUMS: (
         (G.V1_89, ("GET /album",)),
         (G.V1_106, ("GET /albums",)),
@@ -129,8 +154,10 @@ ROUTE_TABLE: dict[Operation, tuple[tuple[ApiGeneration, tuple[str, ...]], ...]] 
         (G.V1_89, ("GET /album/{id}",)),
         (G.V1_106, ("GET /albums/{id}",)),
     ),
+    # v1.89 reads an asset at `/asset/assetById/{id}`, where `/asset/{id}` still lists a
+    # device's assets; the v1.98.2 spec has `/asset/{id}`.
     Operation.ASSET: (
-        (G.V1_89, ("GET /asset/{id}",)),
+        (G.V1_89, ("GET /asset/assetById/{id}", "GET /asset/{id}")),
         (G.V1_106, ("GET /assets/{id}",)),
     ),
     Operation.THUMBNAIL: (
@@ -145,6 +172,39 @@ ROUTE_TABLE: dict[Operation, tuple[tuple[ApiGeneration, tuple[str, ...]], ...]] 
         (G.V1_89, ("GET /tag",)),
         (G.V1_106, ("GET /tags",)),
     ),
+    # Media browsing, playback and upload. The v1.106.1 spec has these paths as listed, and
+    # the v1.98.2 spec the singular ones; the tests run the media browser on v2.7.5 and v3.0.3.
+    # NOTE: playback, upload and adding to albums have no v1.89 to v1.105 routes here.
+    Operation.PERSON: (
+        (G.V1_89, ("GET /person/{id}",)),
+        (G.V1_106, ("GET /people/{id}",)),
+    ),
+    Operation.PERSON_THUMBNAIL: (
+        (G.V1_89, ("GET /person/{id}/thumbnail",)),
+        (G.V1_106, ("GET /people/{id}/thumbnail",)),
+    ),
+    Operation.TAG: (
+        (G.V1_89, ("GET /tag/{id}",)),
+        (G.V1_106, ("GET /tags/{id}",)),
+    ),
+    Operation.VIDEO_PLAYBACK: ((G.V1_106, ("GET /assets/{id}/video/playback",)),),
+    Operation.SMART_SEARCH: ((G.V1_89, ("POST /search/smart",)),),
+    Operation.UPLOAD: ((G.V1_106, ("POST /assets",)),),
+    Operation.ALBUM_ADD_ASSETS: ((G.V1_106, ("PUT /albums/{id}/assets",)),),
+    # `size=fullsize` and `/timeline/buckets` without `size=MONTH` are in the v2.7.5 spec but
+    # not in v1.106.1's; no spec between them pins the release that changed them.
+    Operation.FULLSIZE: ((G.V2_4, ("GET /assets/{id}/thumbnail",)),),
+    Operation.TIME_BUCKETS: ((G.V2_4, ("GET /timeline/buckets",)),),
+    # Pausing and resuming: `isPaused` on `/queues/{name}` from v2.4, the `pause` and
+    # `resume` commands of `/jobs/{name}` before. Starting a queue and clearing its failed
+    # jobs have no `/queues` form (`DELETE /queues/{name}/jobs` also drops waiting jobs),
+    # so they use `/jobs/{name}`, which the v3.0.3 spec still lists, deprecated.
+    Operation.QUEUE_PAUSE: (
+        (G.V1_89, ("PUT /jobs/{name}",)),
+        (G.V2_4, ("PUT /queues/{name}", "PUT /jobs/{name}")),
+        (G.V3, ("PUT /queues/{name}",)),
+    ),
+    Operation.JOB_COMMAND: ((G.V1_89, ("PUT /jobs/{name}",)),),
 }
 
 

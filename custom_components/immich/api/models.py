@@ -503,16 +503,21 @@ class Memory:
     def from_dict(cls, data: Any) -> Memory:
         data = as_object(data)
         extra = data.get("data") if isinstance(data.get("data"), dict) else {}
+        memory_at = optional_datetime(data, "memoryAt")
+        year = optional_int(extra, "year") if extra else None
+        if year is None and memory_at is not None:
+            year = memory_at.year
         return cls(
             id=optional_str(data, "id"),
-            year=optional_int(extra, "year") if extra else None,
-            memory_at=optional_datetime(data, "memoryAt"),
+            year=year,
+            memory_at=memory_at,
             assets=tuple(Asset.from_dict(item) for item in as_list(data.get("assets") or [])),
         )
 
     @classmethod
     def from_memory_lane(cls, data: Any, today: date) -> Memory:
-        """Parse a `memory-lane` entry, which has `yearsAgo` (v1.95 and later) or only a title."""
+        """Parse a `memory-lane` entry: `{title, assets}` in the v1.98.2 spec, `{yearsAgo,
+        assets}` in v1.106.1's. Without `yearsAgo` the first asset's local date gives the year."""
         data = as_object(data)
         assets = tuple(Asset.from_dict(item) for item in as_list(data.get("assets") or []))
         years_ago = optional_int(data, "yearsAgo")
@@ -589,6 +594,43 @@ class UploadResult:
     def from_dict(cls, data: Any) -> UploadResult:
         data = as_object(data)
         return cls(id=required_str(data, "id"), duplicate=data.get("status") == "duplicate")
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumAssetResult:
+    """Outcome for one asset of `PUT /albums/{id}/assets`.
+
+    `error` is Immich's reason when `success` is false: `duplicate` (already in the album),
+    `no_permission`, `not_found` or `unknown`.
+    """
+
+    id: str
+    success: bool
+    error: str | None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AlbumAssetResult:
+        data = as_object(data)
+        return cls(
+            id=required_str(data, "id"),
+            success=optional_bool(data, "success"),
+            error=optional_str(data, "error"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBucket:
+    """One month of the timeline: its first day, in the assets' local time, and its size."""
+
+    month: date
+    count: int
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TimeBucket:
+        """Parse `2024-12-01` (v2 and later) or `2024-12-01T00:00:00.000Z` (older servers)."""
+        data = as_object(data)
+        text = required_str(data, "timeBucket")
+        return cls(month=date.fromisoformat(text[:10]), count=int_or_zero(data, "count"))
 
 
 @dataclass(frozen=True, slots=True)

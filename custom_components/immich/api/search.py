@@ -69,6 +69,19 @@ def metadata_search_body(
     }
 
 
+def smart_search_body(
+    query: str,
+    search_filter: AssetSearchFilter,
+    version: ServerVersion | None,
+    page: int,
+    size: int,
+) -> dict[str, Any]:
+    """Return the JSON body of `POST /search/smart`, which has no `withPeople` or `order`."""
+    body = _common_fields(search_filter, version)
+    body.pop("withPeople", None)
+    return {"query": query, "page": page, "size": size, **body}
+
+
 def matches_filter(asset: Asset, search_filter: AssetSearchFilter) -> bool:
     """Return whether an asset passes the filter; trashed and offline assets never do."""
     if asset.is_trashed or asset.is_offline:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 import json
 import ssl
 from typing import Any
@@ -27,6 +29,7 @@ from .errors import (
 )
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
+STREAM_CHUNK_SIZE = 64 * 1024
 MISSING_PERMISSION_PREFIX = "Missing required permission:"
 # Immich answers a 400 about an id with "Not found or no album.read access" or
 # "id must be a UUID"; other 400s are validation failures of the request itself.
@@ -44,6 +47,34 @@ class RawResponse:
     @property
     def content_type(self) -> str:
         return self.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+
+
+@dataclass(slots=True)
+class StreamedResponse:
+    """A successful response whose body is read in chunks; `close()` it when done."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    _response: aiohttp.ClientResponse = field(repr=False)
+    _description: str = field(repr=False)
+    _timeout_text: str = field(repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+
+    async def iter_chunks(self, chunk_size: int = STREAM_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """Yield the body as it arrives, at most `chunk_size` bytes at a time."""
+        with _mapped_errors(self._description, self._timeout_text):
+            async for chunk in self._response.content.iter_chunked(chunk_size):
+                yield chunk
+
+    def close(self) -> None:
+        """Release the connection; one whose body was not read to the end is closed."""
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
 
 
 class Transport:
@@ -70,44 +101,104 @@ class Transport:
         method: str,
         path: str,
         *,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         json_body: Any = None,
         data: aiohttp.FormData | None = None,
         extra_headers: dict[str, str] | None = None,
+        allow_redirects: bool = True,
+        limit_total_time: bool = True,
     ) -> RawResponse:
-        """Send one request and return the whole response; raise an ImmichError on failure."""
-        headers = {"x-api-key": self._api_key, "Accept": "application/json"}
-        if extra_headers:
-            headers.update(extra_headers)
-        description = f"{method} /api/{path.lstrip('/')}"
+        """Send one request and return the whole response; raise an ImmichError on failure.
 
-        try:
-            async with asyncio.timeout(self._request_timeout):
+        With `allow_redirects=False` a redirect (HTTP 3xx) is returned for the caller to
+        inspect. With `limit_total_time=False` the request timeout bounds connecting and each
+        wait for data instead of the whole exchange, so a large upload can take longer.
+        """
+        description = f"{method} /api/{path.lstrip('/')}"
+        options: dict[str, Any] = {}
+        if limit_total_time:
+            total_timeout: float | None = self._request_timeout
+            timeout_text = f"after {self._request_timeout:g} s"
+        else:
+            total_timeout = None
+            timeout_text = f"after waiting {self._request_timeout:g} s for data"
+            options["timeout"] = self._idle_timeout()
+
+        with _mapped_errors(description, timeout_text):
+            async with asyncio.timeout(total_timeout):
                 async with self._session.request(
                     method,
                     self.url_for(path),
                     params=params,
                     json=json_body,
                     data=data,
-                    headers=headers,
+                    headers=self._headers(extra_headers),
+                    allow_redirects=allow_redirects,
+                    **options,
                 ) as response:
                     body = await response.read()
                     raw = RawResponse(response.status, response.headers, body)
-        except TimeoutError as err:
-            raise ImmichTimeoutError(
-                f"{description} timed out after {self._request_timeout:g} s"
-            ) from err
-        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
-            raise ImmichTLSError(f"{description}: TLS verification failed ({err})") from err
-        except ssl.SSLError as err:
-            raise ImmichTLSError(f"{description}: TLS error ({err})") from err
-        except aiohttp.ClientPayloadError as err:
-            raise ImmichConnectionError(f"{description}: response body was cut off") from err
-        except aiohttp.ClientError as err:
-            raise ImmichConnectionError(f"{description}: {err}") from err
 
+        if not allow_redirects and 300 <= raw.status < 400:
+            return raw
         raise_for_status(raw, description)
         return raw
+
+    async def open_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        extra_headers: dict[str, str] | None = None,
+        passed_statuses: Collection[int] = (),
+    ) -> StreamedResponse:
+        """Send one request and return when its headers arrive, leaving the body unread.
+
+        The request timeout bounds connecting and receiving the headers, then each wait for
+        body data, so a long video can stream for as long as it lasts. A status of 300 or
+        more raises an ImmichError unless it is in `passed_statuses` (for example 416 for a
+        byte range outside the file), which the caller then forwards.
+        """
+        description = f"{method} /api/{path.lstrip('/')}"
+        timeout_text = f"after {self._request_timeout:g} s"
+        with _mapped_errors(description, timeout_text):
+            async with asyncio.timeout(self._request_timeout):
+                response = await self._session.request(
+                    method,
+                    self.url_for(path),
+                    params=params,
+                    headers=self._headers(extra_headers),
+                    timeout=self._idle_timeout(),
+                )
+
+        if response.status < 300 or response.status in passed_statuses:
+            return StreamedResponse(
+                response.status,
+                response.headers,
+                _response=response,
+                _description=description,
+                _timeout_text=f"after waiting {self._request_timeout:g} s for data",
+            )
+
+        try:
+            with _mapped_errors(description, timeout_text):
+                async with asyncio.timeout(self._request_timeout):
+                    body = await response.read()
+        finally:
+            response.release()
+        raise status_error(RawResponse(response.status, response.headers, body), description)
+
+    def _headers(self, extra_headers: dict[str, str] | None) -> dict[str, str]:
+        headers = {"x-api-key": self._api_key, "Accept": "application/json"}
+        if extra_headers:
+            headers.update(extra_headers)
+        return headers
+
+    def _idle_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=None, sock_connect=self._request_timeout, sock_read=self._request_timeout
+        )
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send one request and decode its JSON body."""
@@ -149,9 +240,13 @@ def server_message(raw: RawResponse) -> str | None:
 
 def raise_for_status(raw: RawResponse, description: str) -> None:
     """Raise the ImmichError subclass that matches a non-2xx response."""
+    if raw.status >= 300:
+        raise status_error(raw, description)
+
+
+def status_error(raw: RawResponse, description: str) -> ImmichError:
+    """Return the ImmichError subclass that matches a response of status 300 or more."""
     status = raw.status
-    if status < 300:
-        return
     message = server_message(raw)
     detail = f"{description} failed with HTTP {status}" + (f": {message}" if message else "")
     error: ImmichError
@@ -179,7 +274,24 @@ def raise_for_status(raw: RawResponse, description: str) -> None:
         )
     else:
         error = ImmichServerError(detail, status=status, server_message=message)
-    raise error
+    return error
+
+
+@contextmanager
+def _mapped_errors(description: str, timeout_text: str) -> Iterator[None]:
+    """Turn aiohttp, socket and timeout failures into the client's ImmichError subclasses."""
+    try:
+        yield
+    except TimeoutError as err:
+        raise ImmichTimeoutError(f"{description} timed out {timeout_text}") from err
+    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+        raise ImmichTLSError(f"{description}: TLS verification failed ({err})") from err
+    except ssl.SSLError as err:
+        raise ImmichTLSError(f"{description}: TLS error ({err})") from err
+    except aiohttp.ClientPayloadError as err:
+        raise ImmichConnectionError(f"{description}: response body was cut off") from err
+    except aiohttp.ClientError as err:
+        raise ImmichConnectionError(f"{description}: {err}") from err
 
 
 def _is_id_error(message: str) -> bool:
