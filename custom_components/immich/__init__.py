@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -11,36 +9,46 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, Co
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .actions import async_setup_actions
 from .api import (
     ImmichAuthenticationError,
-    ImmichClient,
     ImmichError,
     ImmichPermissionError,
     ImmichUnsupportedVersionError,
-    User,
     format_server_url,
 )
 from .const import CONF_URL, CONFIG_ENTRY_MINOR_VERSION, CONFIG_ENTRY_VERSION, DOMAIN, LOGGER
+from .coordinator import (
+    ImmichConfigEntry as ImmichConfigEntry,
+    ImmichQueuesCoordinator,
+    ImmichRuntimeData as ImmichRuntimeData,
+    ImmichServerCoordinator,
+    ImmichStatisticsCoordinator,
+)
 from .helpers import create_client_for_entry, server_url_from_entry_data
+from .issues import (
+    async_create_missing_permission_issue,
+    async_create_unsupported_version_issue,
+    async_delete_entry_issues,
+)
+from .services import async_setup_services
+from .views import ImmichMediaView
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = []
-
-
-@dataclass(kw_only=True, slots=True)
-class ImmichRuntimeData:
-    """What a loaded config entry holds while it runs."""
-
-    client: ImmichClient
-    user: User
-    """The Immich user the API key belongs to."""
-
-
-type ImmichConfigEntry = ConfigEntry[ImmichRuntimeData]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.IMAGE,
+    Platform.SENSOR,
+    Platform.UPDATE,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions and the media view, which serve every entry."""
+    async_setup_services(hass)
+    async_setup_actions(hass)
+    hass.http.register_view(ImmichMediaView(hass))
     return True
 
 
@@ -55,12 +63,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
             translation_domain=DOMAIN, translation_key="invalid_auth"
         ) from err
     except ImmichUnsupportedVersionError as err:
+        async_create_unsupported_version_issue(hass, entry, err.version)
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="unsupported_version",
             translation_placeholders={"version": err.version or "unknown"},
         ) from err
     except ImmichPermissionError as err:
+        async_create_missing_permission_issue(hass, entry, err.permission)
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="missing_permission",
@@ -73,13 +83,37 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
             translation_placeholders={"error": str(err)},
         ) from err
 
-    entry.runtime_data = ImmichRuntimeData(client=client, user=user)
+    server = ImmichServerCoordinator(hass, entry, client)
+    statistics = ImmichStatisticsCoordinator(hass, entry, client, is_admin=user.is_admin)
+    # Queues need an admin's key, so other keys get no queue entities.
+    queues = ImmichQueuesCoordinator(hass, entry, client) if user.is_admin else None
+    await server.async_config_entry_first_refresh()
+    await statistics.async_config_entry_first_refresh()
+    if queues is not None:
+        await queues.async_config_entry_first_refresh()
+    # Every request succeeded, so issues from an earlier failed setup or run are resolved.
+    async_delete_entry_issues(hass, entry.entry_id)
+
+    entry.runtime_data = ImmichRuntimeData(
+        client=client, user=user, server=server, statistics=statistics, queues=queues
+    )
+    # A request that finds the server upgraded or downgraded re-detects its version. The
+    # server coordinator then refreshes the version at once instead of at its next poll.
+    entry.async_on_unload(client.add_version_listener(server.async_handle_version_change))
+    # Coordinators poll only while something listens. Before v1.134 no entity listens to the
+    # server coordinator, which must still notice upgrades and unsupported downgrades.
+    entry.async_on_unload(server.async_add_listener(lambda: None))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bool:
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> None:
+    """Delete the entry's repair issues, which would otherwise stay until a restart."""
+    async_delete_entry_issues(hass, entry.entry_id)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

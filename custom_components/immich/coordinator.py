@@ -1,0 +1,262 @@
+"""Coordinators that poll Immich, one per cadence, and the runtime data that contains them."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import timedelta
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    ApiGeneration,
+    AssetStatistics,
+    ImmichAdminRequiredError,
+    ImmichAuthenticationError,
+    ImmichClient,
+    ImmichError,
+    ImmichPermissionError,
+    ImmichUnsupportedVersionError,
+    Queue,
+    ServerAbout,
+    ServerStatistics,
+    ServerStorage,
+    ServerVersion,
+    User,
+    VersionCheck,
+)
+from .compat import async_get_entry_device
+from .const import DOMAIN, LOGGER
+from .issues import (
+    async_create_missing_permission_issue,
+    async_create_unsupported_version_issue,
+    async_delete_missing_permission_issue,
+    async_delete_unsupported_version_issue,
+)
+
+# Users who want other timing turn off polling in the entry's system options and call
+# `homeassistant.update_entity` themselves, so these intervals are not configurable.
+QUEUES_INTERVAL = timedelta(seconds=30)
+STATISTICS_INTERVAL = timedelta(minutes=5)
+SERVER_INTERVAL = timedelta(hours=6)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImmichServerData:
+    """Version and build details of the server."""
+
+    version: ServerVersion
+    generation: ApiGeneration
+    about: ServerAbout | None
+    """None on servers before v1.118, which have no about endpoint."""
+    version_check: VersionCheck | None
+    """None on servers without a version check endpoint (before v1.134)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImmichStatisticsData:
+    """Disk space of the library volume and asset counts."""
+
+    storage: ServerStorage
+    server: ServerStatistics | None
+    """Server-wide counts and usage per user, for admin keys only."""
+    own_assets: AssetStatistics | None
+    """Counts of the key's own user, for non-admin keys only."""
+
+
+@dataclass(kw_only=True, slots=True)
+class ImmichRuntimeData:
+    """What a loaded config entry holds while it runs."""
+
+    client: ImmichClient
+    user: User
+    """The Immich user the API key belongs to."""
+    server: ImmichServerCoordinator
+    """Version, about and version check, every 6 hours."""
+    statistics: ImmichStatisticsCoordinator
+    """Storage and asset counts, every 5 minutes."""
+    queues: ImmichQueuesCoordinator | None
+    """Job queues, every 30 seconds, or None for a non-admin key."""
+
+
+type ImmichConfigEntry = ConfigEntry[ImmichRuntimeData]
+
+
+class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Base coordinator that maps client errors to Home Assistant's and reports missing permissions."""
+
+    config_entry: ImmichConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ImmichConfigEntry,
+        client: ImmichClient,
+        *,
+        kind: str,
+        update_interval: timedelta,
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Immich {kind} of {entry.title}",
+            update_interval=update_interval,
+        )
+        self.client = client
+        self._missing_permissions: set[str] = set()
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Request this coordinator's data from the server."""
+
+    async def _async_update_data(self) -> DataT:
+        try:
+            data = await self._async_fetch()
+        except ImmichAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except ImmichPermissionError as err:
+            self._async_report_missing_permission(err.permission)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="missing_permission",
+                translation_placeholders={"permission": err.permission},
+            ) from err
+        except ImmichAdminRequiredError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="admin_required",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except ImmichUnsupportedVersionError as err:
+            async_create_unsupported_version_issue(self.hass, self.config_entry, err.version)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_version",
+                translation_placeholders={"version": err.version or "unknown"},
+            ) from err
+        except ImmichError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+        self._async_clear_missing_permissions()
+        return data
+
+    @callback
+    def _async_report_missing_permission(self, permission: str) -> None:
+        # Requests run in a fixed order and stop at the first error. A permission that an
+        # earlier poll reported but that no longer fails first was most likely granted, and
+        # if it is still missing, a later poll reports it again.
+        for granted in self._missing_permissions - {permission}:
+            async_delete_missing_permission_issue(self.hass, self.config_entry, granted)
+        self._missing_permissions = {permission}
+        async_create_missing_permission_issue(self.hass, self.config_entry, permission)
+
+    @callback
+    def _async_clear_missing_permissions(self) -> None:
+        for permission in self._missing_permissions:
+            async_delete_missing_permission_issue(self.hass, self.config_entry, permission)
+        self._missing_permissions.clear()
+
+
+class ImmichServerCoordinator(ImmichCoordinator[ImmichServerData]):
+    """Polls the server's version, build details and latest release."""
+
+    def __init__(self, hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient) -> None:
+        super().__init__(hass, entry, client, kind="server", update_interval=SERVER_INTERVAL)
+        self._fetching = False
+
+    @callback
+    def async_handle_version_change(self, old: ServerVersion | None, new: ServerVersion) -> None:
+        """Refresh at once when another coordinator's request found a new server version."""
+        if not self._fetching:
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), "immich server version changed"
+            )
+
+    async def _async_fetch(self) -> ImmichServerData:
+        self._fetching = True
+        try:
+            generation = await self.client.async_detect_generation()
+            assert self.client.version is not None
+            data = ImmichServerData(
+                version=self.client.version,
+                generation=generation,
+                about=await self.client.async_get_about(),
+                version_check=await self.client.async_get_version_check(),
+            )
+        finally:
+            self._fetching = False
+        # Only this coordinator reads the version on every poll, so only it can tell that an
+        # unsupported version is gone.
+        async_delete_unsupported_version_issue(self.hass, self.config_entry)
+        self._async_update_device_version(str(data.version))
+        self._async_reload_if_update_entity_changes(data)
+        return data
+
+    @callback
+    def _async_reload_if_update_entity_changes(self, data: ImmichServerData) -> None:
+        """Reload the entry when an upgrade or downgrade adds or removes the version check,
+        so that the update entity, which needs it, appears or goes."""
+        previous = self.data
+        if previous is None or (previous.version_check is None) == (data.version_check is None):
+            return
+        LOGGER.info(
+            "Immich %s %s a version check; reloading %s",
+            data.version,
+            "has" if data.version_check is not None else "has no",
+            self.config_entry.title,
+        )
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
+    @callback
+    def _async_update_device_version(self, version: str) -> None:
+        """Write a changed server version to the device, which exists once the platforms are set up."""
+        device = async_get_entry_device(self.hass, self.config_entry.entry_id)
+        if device is not None and device.sw_version != version:
+            dr.async_get(self.hass).async_update_device(device.id, sw_version=version)
+
+
+class ImmichStatisticsCoordinator(ImmichCoordinator[ImmichStatisticsData]):
+    """Polls disk space, and server-wide counts for admins or the user's own counts otherwise."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient, *, is_admin: bool
+    ) -> None:
+        super().__init__(
+            hass, entry, client, kind="statistics", update_interval=STATISTICS_INTERVAL
+        )
+        self.is_admin = is_admin
+
+    async def _async_fetch(self) -> ImmichStatisticsData:
+        storage = await self.client.async_get_storage()
+        if self.is_admin:
+            return ImmichStatisticsData(
+                storage=storage,
+                server=await self.client.async_get_statistics(),
+                own_assets=None,
+            )
+        return ImmichStatisticsData(
+            storage=storage,
+            server=None,
+            own_assets=await self.client.async_get_asset_statistics(),
+        )
+
+
+class ImmichQueuesCoordinator(ImmichCoordinator[dict[str, Queue]]):
+    """Polls the job queues by name, which needs an admin's key."""
+
+    def __init__(self, hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient) -> None:
+        super().__init__(hass, entry, client, kind="queues", update_interval=QUEUES_INTERVAL)
+
+    async def _async_fetch(self) -> dict[str, Queue]:
+        return {queue.name: queue for queue in await self.client.async_get_queues()}
