@@ -73,11 +73,16 @@ def image_entity(hass: HomeAssistant, entity_id: str) -> ImmichSlideshowImage:
 
 
 def slideshow_entity_id(hass: HomeAssistant, entry: MockConfigEntry, title: str) -> str:
+    """Return the entity id of the slideshow whose subentry has this title."""
     registry = er.async_get(hass)
-    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if registry_entry.domain == "image" and registry_entry.original_name == title:
-            return registry_entry.entity_id
-    raise AssertionError(f"no image entity named {title}")
+    for subentry in entry.subentries.values():
+        if subentry.title != title:
+            continue
+        unique_id = f"{entry.unique_id}_slideshow_{subentry.subentry_id}"
+        entity_id = registry.async_get_entity_id("image", DOMAIN, unique_id)
+        if entity_id is not None:
+            return entity_id
+    raise AssertionError(f"no image entity for the slideshow {title}")
 
 
 async def fetch_image(
@@ -96,9 +101,11 @@ async def test_random_slideshow_shows_preview(
 ) -> None:
     entry = await setup_slideshows(hass, emulator, ("Random", SlideshowSettings(Source.RANDOM)))
     entity_id = slideshow_entity_id(hass, entry, "Random")
+    assert entity_id == "image.immich_random"
 
     state = hass.states.get(entity_id)
     assert state is not None
+    assert state.attributes["friendly_name"] == "Immich Random"
     attributes: dict[str, Any] = dict(state.attributes)
     asset_id = attributes["asset_id"]
     asset = emulator.library.assets[asset_id]

@@ -6,9 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryData,
+    ConfigSubentryFlow,
+)
 from homeassistant.const import CONF_API_KEY, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from yarl import URL
 
@@ -25,6 +31,7 @@ from .api import (
     normalize_server_url,
 )
 from .compat import vol
+from .config_flow_slideshow import SlideshowSubentryFlow
 from .const import (
     CONF_URL,
     CONFIG_ENTRY_MINOR_VERSION,
@@ -34,6 +41,7 @@ from .const import (
     LOGGER,
 )
 from .helpers import create_client, entry_data, server_url_from_entry_data
+from .slideshow.settings import DEFAULT_SLIDESHOWS, SUBENTRY_TYPE_SLIDESHOW
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -103,6 +111,19 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
+def default_slideshow_subentries() -> list[ConfigSubentryData]:
+    """Return the Random, Favourites and Memories slideshows a new server starts with."""
+    return [
+        ConfigSubentryData(
+            subentry_type=SUBENTRY_TYPE_SLIDESHOW,
+            title=title,
+            data=settings.as_data(),
+            unique_id=None,
+        )
+        for title, settings in DEFAULT_SLIDESHOWS
+    ]
+
+
 def _entry_title(validated: ValidatedServer) -> str:
     return f"{validated.user.name} ({validated.server_url.host})"
 
@@ -112,6 +133,14 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = CONFIG_ENTRY_VERSION
     MINOR_VERSION = CONFIG_ENTRY_MINOR_VERSION
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Offer adding, changing and removing slideshows on the server entry's page."""
+        return {SUBENTRY_TYPE_SLIDESHOW: SlideshowSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
@@ -137,6 +166,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
                         user_input[CONF_API_KEY],
                         user_input[CONF_VERIFY_SSL],
                     ),
+                    subentries=default_slideshow_subentries(),
                 )
 
         return self.async_show_form(

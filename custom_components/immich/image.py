@@ -14,17 +14,18 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from . import ImmichConfigEntry
 from .api import (
     ImmichAuthenticationError,
     ImmichError,
     ImmichPermissionError,
 )
 from .const import DOMAIN, LOGGER
+from .coordinator import ImmichConfigEntry
 from .slideshow.attributes import ATTR_STATUS, SLIDE_ATTRIBUTES, empty_state_svg, slide_attributes
 from .slideshow.build import async_build_feed
 from .slideshow.player import PlayerStatus, SlideshowPlayer
 from .slideshow.settings import SUBENTRY_TYPE_SLIDESHOW, SlideshowSettings
+from .slideshow_reload import async_reload_on_slideshow_change
 
 PARALLEL_UPDATES = 0
 SVG_CONTENT_TYPE = "image/svg+xml"
@@ -36,6 +37,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add one image entity for each slideshow subentry."""
+    entry.async_on_unload(async_reload_on_slideshow_change(hass, entry))
     for subentry in entry.subentries.values():
         if subentry.subentry_type != SUBENTRY_TYPE_SLIDESHOW:
             continue
@@ -63,11 +65,18 @@ class ImmichSlideshowImage(ImageEntity):
         super().__init__(hass)
         self._entry = entry
         self._settings = SlideshowSettings.from_data(subentry.data)
-        self._attr_name = subentry.title
+        self._title = subentry.title
+        # The slideshow is its device's main feature, so the entity takes the device's name
+        # and its id reads `image.immich_memories`.
+        self._attr_name = None
         self._attr_unique_id = f"{entry.unique_id}_slideshow_{subentry.subentry_id}"
+        # A device belongs to one subentry (Home Assistant 2026.10 removes the entities of a
+        # subentry whose device moves to another), so each slideshow has its own device.
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
+            identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
+            name=f"Immich {subentry.title}",
             manufacturer="Immich",
+            model="Slideshow",
             entry_type=DeviceEntryType.SERVICE,
         )
         self._player: SlideshowPlayer | None = None
@@ -201,7 +210,7 @@ class ImmichSlideshowImage(ImageEntity):
         if self._status == "showing" and slide is not None and slide.image is not None:
             return slide.image.content
         message = "Loading photos…" if self._status == "loading" else "No photos to show"
-        return empty_state_svg(self._attr_name or "Immich", message)
+        return empty_state_svg(self._title, message)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import random
 
 from ..api import Asset, AssetSearchFilter, ImmichClient
+from ..api.search import matches_filter
 
 RANDOM_BATCH_SIZE = 25
 SEQUENTIAL_PAGE_SIZE = 50
@@ -203,12 +204,18 @@ class MemoriesFeed(Feed):
         self._position += 1
         return candidate
 
+    async def async_candidates_for(self, day: date) -> list[Candidate]:
+        """Return a day's memories, newest year first, without moving the feed's position."""
+        return await self._async_load(day)
+
     async def _async_load(self, today: date) -> list[Candidate]:
         memories = await self._client.async_get_memories(today)
         items = [
             Candidate(asset, memory_year=memory.year)
             for memory in sorted(memories, key=lambda m: m.year or 0, reverse=True)
             for asset in memory.assets
+            # Memories hold videos and archived photos too; the slideshow's filter decides.
+            if matches_filter(asset, self._base_filter)
         ]
         self.used_fallback = not items
         if not items:
