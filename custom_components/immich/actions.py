@@ -8,7 +8,6 @@ from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, ENTITY_MATCH_ALL, Platform
 from homeassistant.core import (
     HomeAssistant,
@@ -45,6 +44,7 @@ from .api import (
 from .compat import async_target_entity_ids, vol
 from .const import DOMAIN, LOGGER
 from .coordinator import ImmichConfigEntry
+from .helpers import entry_for_action
 from .image import ImmichSlideshowImage, local_today
 from .media_identifier import is_uuid
 from .slideshow.build import base_filter
@@ -203,7 +203,7 @@ async def _async_targeted_slideshows(call: ServiceCall) -> list[ImmichSlideshowI
 
 async def _async_get_random_assets(call: ServiceCall) -> ServiceResponse:
     """Return random photos of the entry's user, optionally from one album."""
-    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = entry_for_action(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     client = entry.runtime_data.client
     search_filter = base_filter(SlideshowSettings(Source.RANDOM))
     album_name: str | None = None
@@ -250,7 +250,7 @@ async def _async_get_memories(call: ServiceCall) -> ServiceResponse:
     A server that has not built the day's memories yet gets a search for photos taken on
     that date in earlier years, as the Memories slideshow does.
     """
-    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = entry_for_action(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     client = entry.runtime_data.client
     day: date = call.data.get(ATTR_DATE) or local_today()
     feed = MemoriesFeed(
@@ -278,7 +278,7 @@ async def _async_run_queue_command(call: ServiceCall) -> ServiceResponse:
     Only Home Assistant admins may call it, and only with the key of an Immich admin.
     """
     await _async_check_admin_user(call)
-    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = entry_for_action(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     runtime_data = entry.runtime_data
     name: str = call.data[ATTR_QUEUE].strip()
     command = QUEUE_COMMANDS[call.data[ATTR_COMMAND]]
@@ -340,24 +340,6 @@ async def _async_check_admin_user(call: ServiceCall) -> None:
 
 
 # Shared
-
-
-def loaded_entry(hass: HomeAssistant, entry_id: str) -> ImmichConfigEntry:
-    """Return a loaded Immich entry, or raise ServiceValidationError for any other id."""
-    entry: ImmichConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_loaded",
-            translation_placeholders={"title": entry.title},
-        )
-    return entry
 
 
 def service_error(err: ImmichError) -> HomeAssistantError:

@@ -11,7 +11,6 @@ import stat
 from typing import BinaryIO
 
 from homeassistant.components.media_source import async_resolve_media
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -30,7 +29,7 @@ from .api import (
 )
 from .compat import local_media_path, media_selector_schema, vol
 from .const import DOMAIN, LOGGER
-from .coordinator import ImmichConfigEntry
+from .helpers import entry_for_action
 from .media_identifier import is_uuid
 
 SERVICE_UPLOAD_FILE = "upload_file"
@@ -95,7 +94,7 @@ def _open_local_file(path: Path) -> LocalFile:
 async def _async_upload_file(call: ServiceCall) -> ServiceResponse:
     """Upload the file, add it to the album if one is given, and return its asset id."""
     hass = call.hass
-    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = entry_for_action(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     client = entry.runtime_data.client
     album_id = (call.data.get(ATTR_ALBUM_ID) or "").strip() or None
     if album_id is not None:
@@ -126,23 +125,6 @@ async def _async_upload_file(call: ServiceCall) -> ServiceResponse:
     if not call.return_response:
         return None
     return {"asset_id": result.id, "duplicate": result.duplicate}
-
-
-def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ImmichConfigEntry:
-    entry: ImmichConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_loaded",
-            translation_placeholders={"title": entry.title},
-        )
-    return entry
 
 
 async def _async_check_album(client: ImmichClient, album_id: str) -> None:
