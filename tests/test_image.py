@@ -12,7 +12,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.immich.const import DOMAIN
@@ -386,3 +386,32 @@ async def test_server_down_marks_unavailable_then_recovers(
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
     assert state.attributes["status"] == "showing"
+
+
+async def test_manual_advance_restarts_interval(
+    hass: HomeAssistant, emulator: EmulatorServer, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_slideshows(
+        hass, emulator, ("Random", SlideshowSettings(Source.RANDOM, interval=60))
+    )
+    entity_id = slideshow_entity_id(hass, entry, "Random")
+
+    freezer.tick(50)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    shown_by_hand = (await advance(hass, entity_id))["asset_id"]
+
+    # The timer that started with the entity would fire at 60 s; the advance moved it to 110 s.
+    freezer.tick(30)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["asset_id"] == shown_by_hand
+
+    freezer.tick(31)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["asset_id"] != shown_by_hand

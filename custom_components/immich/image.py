@@ -8,7 +8,7 @@ from typing import Any
 
 from homeassistant.components.image import ImageEntity
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
@@ -81,6 +81,7 @@ class ImmichSlideshowImage(ImageEntity):
         )
         self._player: SlideshowPlayer | None = None
         self._advance_lock = asyncio.Lock()
+        self._cancel_timer: CALLBACK_TYPE | None = None
         self._problem_logged = False
         self._empty_logged = False
         self._status = "loading"
@@ -97,16 +98,12 @@ class ImmichSlideshowImage(ImageEntity):
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_track_time_interval(
-                self.hass,
-                self._async_interval_elapsed,
-                timedelta(seconds=self._settings.interval),
-                name=f"immich slideshow {self.entity_id}",
-            )
-        )
+        self._async_start_timer()
+        self.async_on_remove(self._async_stop_timer)
         self._entry.async_create_background_task(
-            self.hass, self.async_next(), name=f"immich slideshow {self.entity_id} first photo"
+            self.hass,
+            self._async_step(forward=True),
+            name=f"immich slideshow {self.entity_id} first photo",
         )
 
     async def async_will_remove_from_hass(self) -> None:
@@ -115,20 +112,46 @@ class ImmichSlideshowImage(ImageEntity):
         await super().async_will_remove_from_hass()
 
     @callback
+    def _async_start_timer(self) -> None:
+        self._cancel_timer = async_track_time_interval(
+            self.hass,
+            self._async_interval_elapsed,
+            timedelta(seconds=self._settings.interval),
+            name=f"immich slideshow {self.entity_id}",
+        )
+
+    @callback
+    def _async_stop_timer(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+
+    @callback
     def _async_interval_elapsed(self, now: datetime) -> None:
         if self._advance_lock.locked():
             return
         self._entry.async_create_background_task(
-            self.hass, self.async_next(), name=f"immich slideshow {self.entity_id} advance"
+            self.hass,
+            self._async_step(forward=True),
+            name=f"immich slideshow {self.entity_id} advance",
         )
 
     async def async_next(self) -> None:
-        """Show the next photo."""
+        """Show the next photo; the next automatic advance waits a full interval from now."""
+        self._async_restart_timer()
         await self._async_step(forward=True)
 
     async def async_previous(self) -> None:
-        """Show the photo shown before the current one."""
+        """Show the photo shown before; the next automatic advance waits a full interval."""
+        self._async_restart_timer()
         await self._async_step(forward=False)
+
+    @callback
+    def _async_restart_timer(self) -> None:
+        # A tap on a wall panel should show the chosen photo for a whole interval.
+        if self._cancel_timer is not None:
+            self._async_stop_timer()
+            self._async_start_timer()
 
     async def async_refresh_source(self) -> None:
         """Read the source again (albums, memories) and show a photo from it."""

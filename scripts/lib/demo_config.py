@@ -1,8 +1,9 @@
 """The demo's Home Assistant configuration folder, written before every start of hass.
 
-Besides configuration.yaml and the link to the integration, scripts/demo writes two files of
-Home Assistant's own storage. It builds them from the installed Home Assistant's constants
-and schema, so that they follow that version's format:
+Besides configuration.yaml, an empty automations.yaml (when there is none) and the link to
+the integration, scripts/demo writes two files of Home Assistant's own storage. It builds
+them from the installed Home Assistant's constants and schema, so that they follow that
+version's format:
 
 - `.storage/http`: since Home Assistant 2026.x the HTTP settings live in storage. An `http:`
   section in YAML is migrated once into an unconfirmed ("pending") config that Home Assistant
@@ -59,7 +60,9 @@ homeassistant:
       allow_bypass_login: true
     - type: homeassistant
 
-{integrations}
+{integrations}# The automation editor and /api/config/automation/config save automations here.
+automation: !include automations.yaml
+
 logger:
   default: warning
   logs:
@@ -118,6 +121,10 @@ def prepare_config_dir(config_dir: Path, hass_port: int) -> None:
     (config_dir / "configuration.yaml").write_text(
         CONFIGURATION_YAML.format(integrations=integrations)
     )
+
+    automations = config_dir / "automations.yaml"
+    if not automations.exists():
+        automations.write_text("[]\n")
 
     link = custom_components / "immich"
     if link.is_symlink() and Path(os.readlink(link)) == INTEGRATION_LINK_TARGET:
