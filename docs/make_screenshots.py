@@ -45,8 +45,8 @@ AUTOMATION_ID = "immich_morning_memories"
 NOTIFICATION_ID = "immich_morning_memories"
 MEMORIES = "image.immich_memories"
 RANDOM = "image.immich_random"
-FAVOURITES = "image.immich_favourites"
-SLIDESHOWS = (MEMORIES, RANDOM, FAVOURITES)
+FAVORITES = "image.immich_favorites"
+SLIDESHOWS = (MEMORIES, RANDOM, FAVORITES)
 
 PAGE_TIMEOUT = 60.0
 SETTLE_SECONDS = 1.5
@@ -498,7 +498,7 @@ async def save_dashboard(hass: HomeAssistant, snippets: dict[str, Any]) -> None:
         "sections": [
             section(snippets["memories-card"]),
             section({"type": "picture-entity", "entity": RANDOM, "show_state": False}),
-            section({"type": "picture-entity", "entity": FAVOURITES, "show_state": False}),
+            section({"type": "picture-entity", "entity": FAVORITES, "show_state": False}),
         ],
     }
     config = {"title": "Photos", "views": [slideshows_view, snippets["wall-panel-view"]]}
@@ -627,7 +627,7 @@ async def shoot_slideshows(hass: HomeAssistant, devtools: DevTools) -> None:
         "memories-card",
         f"/{DASHBOARD_PATH}/slideshows",
         (1440, 560),
-        ("On this day", "Immich Random", "Immich Favourites", caption),
+        ("On this day", "Immich Random", "Immich Favorites", caption),
         clip=(0, 0, 1440, 400),
     )
 
@@ -737,7 +737,7 @@ async def shoot_settings_pages(hass: HomeAssistant, devtools: DevTools) -> None:
         "integration-page",
         "/config/integrations/integration/immich",
         (1280, 1040),
-        (server["name"], "Immich Random", "Immich Favourites", "Immich Memories"),
+        (server["name"], "Immich Random", "Immich Favorites", "Immich Memories"),
         allow_broken_images=True,
     )
     await capture(

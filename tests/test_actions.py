@@ -555,3 +555,13 @@ async def test_client_rejects_malformed_queue_name(emulator: EmulatorServer) -> 
             await client.async_run_queue_command("../assets", QueueCommand.PAUSE)
 
     assert emulator.stats.total == 0
+
+
+async def test_queue_command_empty_name(hass: HomeAssistant, emulator: EmulatorServer) -> None:
+    entry = await setup_slideshows(hass, emulator)
+    emulator.stats.reset()
+
+    with pytest.raises(vol.Invalid):
+        await run_queue_command(hass, entry, "  ", "pause")
+
+    assert not requests_matching(emulator, "PUT /api/")

@@ -62,7 +62,7 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, emulator: EmulatorSe
     }
     assert result["result"].minor_version == 2
     subentries = result["result"].subentries.values()
-    assert sorted(subentry.title for subentry in subentries) == ["Favourites", "Memories", "Random"]
+    assert sorted(subentry.title for subentry in subentries) == ["Favorites", "Memories", "Random"]
     assert {subentry.data["source"] for subentry in subentries} == {
         "random",
         "favorites",
@@ -308,3 +308,46 @@ async def test_reconfigure_rejects_other_user(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
     assert entry.data[CONF_URL] == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    "api_key", [f"{ADMIN_KEY[:10]}\n{ADMIN_KEY[10:]}", "abc\r\nX-Injected: 1", "   "]
+)
+async def test_user_flow_unsendable_key(
+    hass: HomeAssistant, emulator: EmulatorServer, api_key: str
+) -> None:
+    emulator.stats.reset()
+
+    _, errors, _ = await _submit_expecting_error(hass, emulator.url, api_key)
+
+    assert errors == {CONF_API_KEY: "invalid_auth"}
+    assert emulator.stats.total == 0
+
+
+async def test_user_flow_strips_key(hass: HomeAssistant, emulator: EmulatorServer) -> None:
+    flow_id = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: emulator.url, CONF_API_KEY: f"  {ADMIN_KEY}\n", CONF_VERIFY_SSL: True}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_KEY] == ADMIN_KEY
+
+
+async def test_user_flow_keeps_key_after_error(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    flow_id = await _start_user_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: "no scheme", CONF_API_KEY: ADMIN_KEY, CONF_VERIFY_SSL: True}
+    )
+
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if getattr(key, "description", None)
+    }
+    assert suggested[CONF_API_KEY] == ADMIN_KEY

@@ -330,3 +330,41 @@ async def test_missing_user_permission_at_setup(
 
     assert entry.state is ConfigEntryState.LOADED
     assert permission_issue(hass, entry, "user.read") is None
+
+
+async def test_unauthorized_burst_recovers(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, config_entry)
+    emulator.add_fault("unauthorized", STORAGE_ROUTE)
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+    assert state_of(hass, Platform.SENSOR, DISK_SIZE) == STATE_UNAVAILABLE
+    assert len(list(config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
+
+    # The 401s stop, as after a proxy's hiccup: polling carries on by itself.
+    emulator.faults.clear()
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+
+    assert state_of(hass, Platform.SENSOR, DISK_SIZE) != STATE_UNAVAILABLE
+    assert not list(config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+
+
+async def test_dismissed_reauth_is_asked_again(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, config_entry)
+    emulator.add_fault("unauthorized", STORAGE_ROUTE)
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+    flows = list(config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+    assert len(flows) == 1
+    hass.config_entries.flow.async_abort(flows[0]["flow_id"])
+
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+
+    assert len(list(config_entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1

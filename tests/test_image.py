@@ -145,9 +145,9 @@ async def test_favourites_show_only_favourites(
         if emulator.library.assets[asset_id]["isFavorite"]
     }
     entry = await setup_slideshows(
-        hass, emulator, ("Favourites", SlideshowSettings(Source.FAVORITES))
+        hass, emulator, ("Favorites", SlideshowSettings(Source.FAVORITES))
     )
-    entity_id = slideshow_entity_id(hass, entry, "Favourites")
+    entity_id = slideshow_entity_id(hass, entry, "Favorites")
 
     shown = set()
     for _ in range(6):
@@ -415,3 +415,42 @@ async def test_manual_advance_restarts_interval(
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.attributes["asset_id"] != shown_by_hand
+
+
+async def test_server_errors_do_not_flood(
+    hass: HomeAssistant, emulator: EmulatorServer, caplog: Any
+) -> None:
+    entry = await setup_slideshows(hass, emulator, ("Memories", SlideshowSettings(Source.MEMORIES)))
+    entity_id = slideshow_entity_id(hass, entry, "Memories")
+    await advance(hass, entity_id)
+    emulator.add_fault("html_error", r"/thumbnail", status=502)
+    emulator.stats.reset()
+
+    await advance(hass, entity_id)
+    await advance(hass, entity_id)
+
+    thumbnails = [line for line in emulator.stats.log if "/thumbnail" in line]
+    assert len(thumbnails) <= 2 * 3
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == STATE_UNAVAILABLE
+    assert not [r for r in caplog.records if "has nothing to show" in r.getMessage()]
+
+    emulator.faults.clear()
+    attributes = await advance(hass, entity_id)
+    assert attributes["status"] == "showing"
+    assert [r for r in caplog.records if "is loading photos again" in r.getMessage()]
+
+
+async def test_last_calendar_day_as_end(hass: HomeAssistant, emulator: EmulatorServer) -> None:
+    entry = await setup_slideshows(
+        hass,
+        emulator,
+        ("Until forever", SlideshowSettings(Source.FAVORITES, date_to=date.max)),
+    )
+    entity_id = slideshow_entity_id(hass, entry, "Until forever")
+
+    attributes = await advance(hass, entity_id)
+
+    assert attributes["status"] == "showing"
+    assert attributes["favorite"] is True

@@ -173,9 +173,9 @@ async def test_source_without_ids_skips_list(hass: HomeAssistant, emulator: Emul
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Favourites"
+    assert result["title"] == "Favorites"
     assert SlideshowSettings.from_data(result["data"]).source is Source.FAVORITES
-    state = hass.states.get(slideshow_entity_id(hass, entry, "Favourites"))
+    state = hass.states.get(slideshow_entity_id(hass, entry, "Favorites"))
     assert state is not None
     assert state.attributes["favorite"] is True
 
@@ -387,13 +387,13 @@ async def test_remove_slideshow_removes_entity(
         hass,
         emulator,
         ("Random", SlideshowSettings(Source.RANDOM)),
-        ("Favourites", SlideshowSettings(Source.FAVORITES)),
+        ("Favorites", SlideshowSettings(Source.FAVORITES)),
     )
-    removed_entity_id = slideshow_entity_id(hass, entry, "Favourites")
+    removed_entity_id = slideshow_entity_id(hass, entry, "Favorites")
     remaining_entity_id = slideshow_entity_id(hass, entry, "Random")
 
     assert hass.config_entries.async_remove_subentry(
-        entry, slideshow_subentries(entry)["Favourites"].subentry_id
+        entry, slideshow_subentries(entry)["Favorites"].subentry_id
     )
     await hass.async_block_till_done(wait_background_tasks=True)
 

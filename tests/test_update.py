@@ -11,7 +11,7 @@ from homeassistant.components.update import (
     ATTR_LATEST_VERSION,
     ATTR_RELEASE_URL,
 )
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.immich.compat import async_get_entry_device
 from custom_components.immich.const import DOMAIN
-from custom_components.immich.coordinator import SERVER_INTERVAL
+from custom_components.immich.coordinator import SERVER_INTERVAL, STATISTICS_INTERVAL
 from immich_emulator import ADMIN_USER_ID, EmulatorServer
 from tests.generations import older_than_latest_release, snapshot_release, version_check
 
@@ -137,3 +137,24 @@ async def test_snapshot(
         await setup_entry(hass, config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+@version_check
+async def test_unavailable_while_server_down(
+    hass: HomeAssistant,
+    emulator: EmulatorServer,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, config_entry)
+    emulator.add_fault("html_error", r"/api/", status=502)
+
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+
+    state, _ = update_state(hass)
+    assert state == STATE_UNAVAILABLE
+
+    emulator.faults.clear()
+    await advance(hass, freezer, STATISTICS_INTERVAL)
+    state, _ = update_state(hass)
+    assert state != STATE_UNAVAILABLE

@@ -344,3 +344,15 @@ async def test_album_lookup_server_error(
     assert raised.value.translation_key == "album_lookup_failed"
     assert "HTTP 500" in raised.value.translation_placeholders["error"]
     assert emulator.stats.requests["POST /api/assets"] == 0
+
+
+async def test_file_type_rejected_by_server(
+    hass: HomeAssistant, emulator: EmulatorServer, upload_entry: MockConfigEntry, media_folder: Path
+) -> None:
+    (media_folder / "notes.txt").write_text("not a photo")
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await upload(hass, upload_entry, file=local_media("notes.txt", "text/plain"))
+
+    assert raised.value.translation_key == "upload_failed"
+    assert "notes.txt" in raised.value.translation_placeholders["error"]

@@ -100,7 +100,7 @@ GET_MEMORIES_SCHEMA = vol.Schema(
 RUN_QUEUE_COMMAND_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_QUEUE): cv.string,
+        vol.Required(ATTR_QUEUE): vol.All(cv.string, vol.Strip, vol.Length(min=1)),
         vol.Required(ATTR_COMMAND): vol.In(list(QUEUE_COMMANDS)),
     }
 )

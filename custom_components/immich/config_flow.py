@@ -49,10 +49,12 @@ PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWO
 
 @dataclass(frozen=True, slots=True)
 class ValidatedServer:
-    """A server and key that answered: the key's user and the normalised URL."""
+    """A server and key that passed validation: the key's user, the URL and the key."""
 
     user: User
     server_url: URL
+    api_key: str
+    """The key without surrounding whitespace, as it is stored."""
 
 
 class ValidationError(Exception):
@@ -73,6 +75,9 @@ async def async_validate_server(
         server_url = normalize_server_url(url_text)
     except InvalidServerUrlError as err:
         raise ValidationError(CONF_URL, "invalid_url") from err
+    if not api_key or not api_key.isprintable():
+        # A pasted key can carry a line break, which no HTTP header may contain.
+        raise ValidationError(CONF_API_KEY, "invalid_auth")
 
     client = create_client(hass, server_url, api_key, verify_ssl)
     try:
@@ -96,14 +101,17 @@ async def async_validate_server(
         LOGGER.exception("Unexpected error while validating the Immich server")
         raise ValidationError("base", "unknown") from err
 
-    return ValidatedServer(user, server_url)
+    return ValidatedServer(user, server_url, api_key)
 
 
 def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED)): URL_SELECTOR,
-            vol.Required(CONF_API_KEY): PASSWORD_SELECTOR,
+            # Kept after a form error, so a typo in the URL does not mean pasting the key again.
+            vol.Required(
+                CONF_API_KEY, description={"suggested_value": defaults.get(CONF_API_KEY)}
+            ): PASSWORD_SELECTOR,
             vol.Required(
                 CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL)
             ): bool,
@@ -112,7 +120,7 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 
 def default_slideshow_subentries() -> list[ConfigSubentryData]:
-    """Return the Random, Favourites and Memories slideshows a new server starts with."""
+    """Return the Random, Favorites and Memories slideshows a new server starts with."""
     return [
         ConfigSubentryData(
             subentry_type=SUBENTRY_TYPE_SLIDESHOW,
@@ -150,7 +158,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
                 validated = await async_validate_server(
                     self.hass,
                     user_input[CONF_URL],
-                    user_input[CONF_API_KEY],
+                    user_input[CONF_API_KEY].strip(),
                     user_input[CONF_VERIFY_SSL],
                 )
             except ValidationError as err:
@@ -163,7 +171,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
                     title=_entry_title(validated),
                     data=entry_data(
                         validated.server_url,
-                        user_input[CONF_API_KEY],
+                        validated.api_key,
                         user_input[CONF_VERIFY_SSL],
                     ),
                     subentries=default_slideshow_subentries(),
@@ -192,7 +200,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
                 validated = await async_validate_server(
                     self.hass,
                     str(server_url),
-                    user_input[CONF_API_KEY],
+                    user_input[CONF_API_KEY].strip(),
                     entry.data.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
                 )
             except ValidationError as err:
@@ -202,7 +210,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(validated.user.id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
+                    entry, data_updates={CONF_API_KEY: validated.api_key}
                 )
 
         return self.async_show_form(

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
@@ -109,6 +109,7 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
         )
         self.client = client
         self._missing_permissions: set[str] = set()
+        self._auth_failed = False
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -118,9 +119,18 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             data = await self._async_fetch()
         except ImmichAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
+            if self.data is None:
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="invalid_auth"
+                ) from err
+            # Raising ConfigEntryAuthFailed here would stop this coordinator's polling for
+            # good, so a proxy's short burst of 401s, or a re-authentication the user
+            # dismissed, would leave the entities unavailable until a reload. Polling goes
+            # on instead: each failed poll asks for re-authentication (Home Assistant keeps
+            # one flow), and a poll that succeeds again withdraws the request.
+            self._auth_failed = True
+            self.config_entry.async_start_reauth(self.hass)
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="invalid_auth") from err
         except ImmichPermissionError as err:
             self._async_report_missing_permission(err.permission)
             raise UpdateFailed(
@@ -149,7 +159,16 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             ) from err
 
         self._async_clear_missing_permissions()
+        if self._auth_failed:
+            self._auth_failed = False
+            self._async_withdraw_reauth()
         return data
+
+    @callback
+    def _async_withdraw_reauth(self) -> None:
+        """Abort the re-authentication this coordinator asked for: the key works again."""
+        for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def _async_report_missing_permission(self, permission: str) -> None:
@@ -211,9 +230,9 @@ class ImmichServerCoordinator(ImmichCoordinator[ImmichServerData]):
         if previous is None or (previous.version_check is None) == (data.version_check is None):
             return
         LOGGER.info(
-            "Immich %s %s a version check; reloading %s",
+            "Immich %s %s; reloading %s",
             data.version,
-            "has" if data.version_check is not None else "has no",
+            "has a version check" if data.version_check is not None else "has no version check",
             self.config_entry.title,
         )
         self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)

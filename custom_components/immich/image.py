@@ -171,6 +171,11 @@ class ImmichSlideshowImage(ImageEntity):
                 self._mark_problem(f"the API key lacks the permission {err.permission}")
             except ImmichError as err:
                 self._mark_problem(str(err))
+            except Exception:
+                # A bug must not turn into a traceback at every interval: log it once.
+                if not self._problem_logged:
+                    LOGGER.exception("Slideshow %s failed unexpectedly", self.entity_id)
+                self._mark_problem("unexpected error")
             else:
                 self._mark_recovered()
             self.async_write_ha_state()

@@ -54,7 +54,7 @@ async def async_get_media_source(hass: HomeAssistant) -> ImmichMediaSource:
 
 
 class ImmichMediaSource(MediaSource):
-    """Lists every loaded account with its albums, people, tags, favourites, memories and timeline."""
+    """Lists every loaded account with its albums, people, tags, favorites, memories and timeline."""
 
     name = "Immich"
 
@@ -116,7 +116,7 @@ class ImmichMediaSource(MediaSource):
     async def async_search_media(
         self, item: MediaSourceItem, query: SearchMediaQuery
     ) -> SearchMedia:
-        """Search the browsed account, within the browsed album, person, tag or favourites."""
+        """Search the browsed account, within the browsed album, person, tag or favorites."""
         if not item.identifier:
             raise BrowseError(translation_domain=DOMAIN, translation_key="search_requires_account")
         identifier = _parse_for_browse(item.identifier)

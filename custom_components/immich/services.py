@@ -21,6 +21,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
+    ImmichBadRequestError,
     ImmichClient,
     ImmichError,
     ImmichNotFoundError,
@@ -184,6 +185,13 @@ async def _async_upload(client: ImmichClient, local_file: LocalFile, path: Path)
         )
     except ImmichPermissionError as err:
         raise _permission_error(err) from err
+    except ImmichBadRequestError as err:
+        # Immich rejected the file itself, for example a type it does not store.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="upload_failed",
+            translation_placeholders={"path": str(path), "error": err.server_message or str(err)},
+        ) from err
     except ImmichError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -101,7 +101,7 @@ def slideshow_title(source: Source, names: list[str]) -> str:
 
 SOURCE_TITLES = {
     Source.RANDOM: "Random",
-    Source.FAVORITES: "Favourites",
+    Source.FAVORITES: "Favorites",
     Source.MEMORIES: "Memories",
     Source.ALBUMS: "Albums",
     Source.PEOPLE: "People",

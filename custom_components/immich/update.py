@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from homeassistant.components.update import UpdateEntity
+from homeassistant.components.update import DOMAIN as UPDATE_DOMAIN, UpdateEntity
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN
 from .coordinator import ImmichConfigEntry, ImmichServerCoordinator
-from .entity import ImmichEntity
+from .entity import ImmichEntity, unique_id_prefix
 
 # Coordinators fetch the data, so entity updates need no limit.
 PARALLEL_UPDATES = 0
@@ -24,6 +26,13 @@ async def async_setup_entry(
     server = entry.runtime_data.server
     if server.data.version_check is not None:
         async_add_entities([ImmichUpdateEntity(server)])
+        return
+
+    # After a downgrade below v1.134 the entity would stay behind as "unavailable"; remove it.
+    registry = er.async_get(hass)
+    unique_id = f"{unique_id_prefix(entry)}_update"
+    if entity_id := registry.async_get_entity_id(UPDATE_DOMAIN, DOMAIN, unique_id):
+        registry.async_remove(entity_id)
 
 
 class ImmichUpdateEntity(ImmichEntity[ImmichServerCoordinator], UpdateEntity):
@@ -35,6 +44,17 @@ class ImmichUpdateEntity(ImmichEntity[ImmichServerCoordinator], UpdateEntity):
     def __init__(self, coordinator: ImmichServerCoordinator) -> None:
         # The built-in integration's unique ID, so adopted entries keep this entity.
         super().__init__(coordinator, "update")
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        # The version is polled every 6 hours; the statistics poll notices an outage sooner.
+        statistics = self.coordinator.config_entry.runtime_data.statistics
+        self.async_on_remove(statistics.async_add_listener(self._handle_coordinator_update))
+
+    @property
+    def available(self) -> bool:
+        statistics = self.coordinator.config_entry.runtime_data.statistics
+        return super().available and statistics.last_update_success
 
     @property
     def installed_version(self) -> str:

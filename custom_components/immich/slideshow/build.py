@@ -20,9 +20,10 @@ def base_filter(settings: SlideshowSettings) -> AssetSearchFilter:
     taken_after = (
         datetime.combine(settings.date_from, time(), tzinfo=UTC) if settings.date_from else None
     )
+    # The last day of the calendar (9999-12-31) has no next day, and needs no limit anyway.
     taken_before = (
         datetime.combine(settings.date_to + timedelta(days=1), time(), tzinfo=UTC)
-        if settings.date_to
+        if settings.date_to and settings.date_to < date.max
         else None
     )
     return AssetSearchFilter(

@@ -24,9 +24,15 @@ from .settings import Orientation
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CANDIDATES_PER_ADVANCE = 60
-"""Candidates examined for one photo before the source counts as having nothing to show:
-enough to get past a run of portrait photos in a landscape slideshow, bounded so a source
-without a single match costs a few requests, not an endless loop."""
+"""Candidates examined for one photo before the source counts as having nothing to show.
+
+It is enough to get past a run of portrait photos in a landscape slideshow. The bound means
+a source without a single match costs a few requests rather than an endless loop."""
+MAX_SERVER_ERRORS_IN_A_ROW = 3
+"""Failed previews in a row after which the server, not the photos, counts as broken.
+
+One photo whose preview fails (a corrupt file) is skipped. When several in a row fail, the
+server is down or a proxy answers with error pages, and trying more photos only floods it."""
 HISTORY_LENGTH = 20
 """Photos `previous` can step back through; only the newest keeps its image bytes."""
 KEEP_BYTES_FOR_PREVIOUS = 1
@@ -44,7 +50,7 @@ def _create_task(
 
 
 class PlayerStatus(StrEnum):
-    """What the player can currently show."""
+    """State of the player: loading, showing a photo, or empty."""
 
     LOADING = "loading"
     SHOWING = "showing"
@@ -100,6 +106,7 @@ class SlideshowPlayer:
         self.status = PlayerStatus.LOADING
         self.skipped = 0
         """Photos skipped since start because they disappeared or failed to load."""
+        self._server_errors_in_a_row = 0
         self._history: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
         self._forward: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
         """Slides stepped back from, shown again by `async_advance` before new ones."""
@@ -218,19 +225,38 @@ class SlideshowPlayer:
 
     async def _async_fetch_details(self, asset: Asset) -> Asset | None:
         try:
-            return await self._client.async_get_asset(asset.id)
-        except (ImmichNotFoundError, ImmichServerError) as err:
+            details = await self._client.async_get_asset(asset.id)
+        except ImmichNotFoundError as err:
             _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
             return None
+        except ImmichServerError as err:
+            self._count_server_error(err)
+            _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
+            return None
+        return details
 
     async def _async_fetch_image(self, asset: Asset) -> AssetMedia | None:
         """Fetch the preview rendition; None (and a skip) when it is gone or fails."""
         try:
-            return await self._client.async_get_thumbnail(asset.id, "preview")
-        except (ImmichNotFoundError, ImmichServerError) as err:
+            image = await self._client.async_get_thumbnail(asset.id, "preview")
+        except ImmichNotFoundError as err:
             self.skipped += 1
             _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
             return None
+        except ImmichServerError as err:
+            self._count_server_error(err)
+            self.skipped += 1
+            _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
+            return None
+        self._server_errors_in_a_row = 0
+        return image
+
+    def _count_server_error(self, err: ImmichServerError) -> None:
+        """Skip a photo whose preview fails, but raise once failures say the server is down."""
+        self._server_errors_in_a_row += 1
+        if self._server_errors_in_a_row >= MAX_SERVER_ERRORS_IN_A_ROW:
+            self._server_errors_in_a_row = 0
+            raise err
 
 
 def _drop_old_bytes(slides: deque[Slide]) -> None:

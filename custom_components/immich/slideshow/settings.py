@@ -25,7 +25,7 @@ MAX_INTERVAL: Final = 24 * 60 * 60
 
 
 class Source(StrEnum):
-    """Where a slideshow takes its photos from."""
+    """Source of a slideshow's photos."""
 
     RANDOM = "random"
     FAVORITES = "favorites"
@@ -52,7 +52,7 @@ class Orientation(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SlideshowSettings:
-    """What one slideshow shows and how fast it moves."""
+    """Settings of one slideshow: its source, filters and interval."""
 
     source: Source
     ids: tuple[str, ...] = ()
@@ -108,7 +108,7 @@ def _parse_date(value: Any) -> date | None:
 
 DEFAULT_SLIDESHOWS: Final = (
     ("Random", SlideshowSettings(Source.RANDOM)),
-    ("Favourites", SlideshowSettings(Source.FAVORITES)),
+    ("Favorites", SlideshowSettings(Source.FAVORITES)),
     ("Memories", SlideshowSettings(Source.MEMORIES)),
 )
 """Slideshows a new server entry starts with, so a first dashboard card works at once."""
