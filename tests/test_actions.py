@@ -565,3 +565,23 @@ async def test_queue_command_empty_name(hass: HomeAssistant, emulator: EmulatorS
         await run_queue_command(hass, entry, "  ", "pause")
 
     assert not requests_matching(emulator, "PUT /api/")
+
+
+async def test_absolute_url_uses_configured_address(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    entry = await setup_slideshows(hass, emulator, ("Random", SlideshowSettings(Source.RANDOM)))
+    without = await call(
+        hass, "get_random_assets", {"config_entry_id": entry.entry_id, "count": 1}, response=True
+    )
+    await hass.config.async_update(external_url="https://home.example.org")
+
+    response = await call(
+        hass, "get_random_assets", {"config_entry_id": entry.entry_id, "count": 1}, response=True
+    )
+
+    asset = response["assets"][0]
+    assert asset["absolute_url"] == f"https://home.example.org{asset['url']}"
+    assert asset["url"].startswith("/")
+    first = without["assets"][0]
+    assert first["absolute_url"] is None or first["absolute_url"].endswith(first["url"])

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 
 from .api import ImmichClient, ImmichNotFoundError
@@ -32,6 +33,7 @@ DETAILS_CONCURRENCY = 4
 ATTR_ASSETS = "assets"
 ATTR_URL = "url"
 ATTR_URL_EXPIRES_AT = "url_expires_at"
+ATTR_ABSOLUTE_URL = "absolute_url"
 
 
 async def async_with_details(client: ImmichClient, candidates: list[Candidate]) -> list[Candidate]:
@@ -55,6 +57,14 @@ async def async_with_details(client: ImmichClient, candidates: list[Candidate]) 
     return [candidate for candidate in completed if candidate is not None]
 
 
+def _home_assistant_url(hass: HomeAssistant) -> str | None:
+    """Return Home Assistant's own address (external first), or None when none is known."""
+    try:
+        return get_url(hass, prefer_external=True)
+    except NoURLAvailableError:
+        return None
+
+
 def url_expiry(lifetime: timedelta) -> datetime:
     """Return when a URL signed now for this lifetime stops working, to the second."""
     return dt_util.utcnow().replace(microsecond=0) + lifetime
@@ -71,11 +81,14 @@ def assets_response(
     expires_at = url_expiry(url_lifetime)
     server_url = entry.runtime_data.client.server_url
     source_id = source_id_of(entry)
+    base_url = _home_assistant_url(hass)
     assets = []
     for candidate in candidates:
         asset = candidate.asset
         data = slide_attributes(Slide(candidate, image=None), server_url, today)
         path = media_path(source_id, asset.id, MediaSize.PREVIEW, PREVIEW_MIME_TYPE)
         data[ATTR_URL] = async_sign_media_path(hass, path, url_lifetime)
+        # Notification services other than the companion app need an absolute URL.
+        data[ATTR_ABSOLUTE_URL] = f"{base_url}{data[ATTR_URL]}" if base_url else None
         assets.append(data)
     return {ATTR_ASSETS: assets, ATTR_URL_EXPIRES_AT: expires_at.isoformat()}
