@@ -31,22 +31,16 @@ from .action_assets import (
     assets_response,
     async_with_details,
 )
+from .action_helpers import async_get_album_for_action, entry_for_action, service_error
 from .api import (
-    ImmichAdminRequiredError,
-    ImmichAuthenticationError,
     ImmichBadRequestError,
-    ImmichConnectionError,
     ImmichError,
-    ImmichNotFoundError,
-    ImmichPermissionError,
     QueueCommand,
 )
 from .compat import async_target_entity_ids, vol
 from .const import DOMAIN, LOGGER
 from .coordinator import ImmichConfigEntry
-from .helpers import entry_for_action
 from .image import ImmichSlideshowImage, local_today
-from .media_identifier import is_uuid
 from .slideshow.build import base_filter
 from .slideshow.feeds import Candidate, MemoriesFeed
 from .slideshow.settings import SlideshowSettings, Source
@@ -208,7 +202,7 @@ async def _async_get_random_assets(call: ServiceCall) -> ServiceResponse:
     search_filter = base_filter(SlideshowSettings(Source.RANDOM))
     album_name: str | None = None
     if album_id := call.data.get(ATTR_ALBUM_ID):
-        # NOTE: servers before v1.116 answer random requests through `GET /assets/random`,
+        # NOTE: servers before v1.116 serve random requests through `GET /assets/random`,
         # which has no album filter, so there the photos can come from outside the album.
         album_name = await _async_album_name(entry, album_id)
         search_filter = replace(search_filter, album_ids=(album_id,))
@@ -225,20 +219,8 @@ async def _async_get_random_assets(call: ServiceCall) -> ServiceResponse:
 
 async def _async_album_name(entry: ImmichConfigEntry, album_id: str) -> str:
     """Return an album's name, or raise ServiceValidationError when the album is unknown."""
-    if not is_uuid(album_id):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_album_id",
-            translation_placeholders={"album_id": album_id},
-        )
     try:
-        album = await entry.runtime_data.client.async_get_album(album_id)
-    except ImmichNotFoundError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="album_not_found",
-            translation_placeholders={"album_id": album_id},
-        ) from err
+        album = await async_get_album_for_action(entry.runtime_data.client, album_id)
     except ImmichError as err:
         raise service_error(err) from err
     return album.name
@@ -337,30 +319,3 @@ async def _async_check_admin_user(call: ServiceCall) -> None:
         raise UnknownUser(context=call.context, user_id=call.context.user_id)
     if not user.is_admin:
         raise Unauthorized(context=call.context)
-
-
-# Shared
-
-
-def service_error(err: ImmichError) -> HomeAssistantError:
-    """Return the action error for a failed request, naming a missing permission."""
-    if isinstance(err, ImmichPermissionError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="missing_permission",
-            translation_placeholders={"permission": err.permission},
-        )
-    if isinstance(err, ImmichAdminRequiredError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="admin_required",
-            translation_placeholders={"error": str(err)},
-        )
-    if isinstance(err, ImmichAuthenticationError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="invalid_auth")
-    key = "cannot_connect" if isinstance(err, ImmichConnectionError) else "request_failed"
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={"error": str(err)},
-    )

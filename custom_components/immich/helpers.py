@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_SSL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-if TYPE_CHECKING:
-    from .coordinator import ImmichConfigEntry
-
 from .api import ImmichClient, format_server_url, normalize_server_url
-from .const import CONF_URL, DEFAULT_VERIFY_SSL, DOMAIN, REQUEST_TIMEOUT
+from .const import CONF_URL, DEFAULT_VERIFY_SSL, REQUEST_TIMEOUT
 
 
 def server_url_from_entry_data(data: Mapping[str, Any]) -> URL:
@@ -58,21 +53,3 @@ def create_client_for_entry(hass: HomeAssistant, data: Mapping[str, Any]) -> Imm
         data[CONF_API_KEY],
         data.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
     )
-
-
-def entry_for_action(hass: HomeAssistant, entry_id: str) -> ImmichConfigEntry:
-    """Return the loaded Immich entry an action names; raise ServiceValidationError otherwise."""
-    entry: ImmichConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="config_entry_not_loaded",
-            translation_placeholders={"title": entry.title},
-        )
-    return entry

@@ -20,18 +20,16 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
+from .action_helpers import async_get_album_for_action, entry_for_action, service_error
 from .api import (
     ImmichBadRequestError,
     ImmichClient,
     ImmichError,
-    ImmichNotFoundError,
     ImmichPermissionError,
     UploadResult,
 )
 from .compat import local_media_path, media_selector_schema, vol
 from .const import DOMAIN, LOGGER
-from .helpers import entry_for_action
-from .media_identifier import is_uuid
 
 SERVICE_UPLOAD_FILE = "upload_file"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -130,22 +128,10 @@ async def _async_upload_file(call: ServiceCall) -> ServiceResponse:
 
 async def _async_check_album(client: ImmichClient, album_id: str) -> None:
     """Reject an album id that is malformed or unknown before anything is uploaded."""
-    if not is_uuid(album_id):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_album_id",
-            translation_placeholders={"album_id": album_id},
-        )
     try:
-        await client.async_get_album(album_id)
-    except ImmichNotFoundError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="album_not_found",
-            translation_placeholders={"album_id": album_id},
-        ) from err
+        await async_get_album_for_action(client, album_id)
     except ImmichPermissionError as err:
-        raise _permission_error(err) from err
+        raise service_error(err) from err
     except ImmichError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -184,7 +170,7 @@ async def _async_upload(client: ImmichClient, local_file: LocalFile, path: Path)
             content_type=local_file.mime_type,
         )
     except ImmichPermissionError as err:
-        raise _permission_error(err) from err
+        raise service_error(err) from err
     except ImmichBadRequestError as err:
         # Immich rejected the file itself, for example a type it does not store.
         raise ServiceValidationError(
@@ -206,7 +192,7 @@ async def _async_add_to_album(
     try:
         results = await client.async_add_assets_to_album(album_id, [asset_id])
     except ImmichPermissionError as err:
-        raise _permission_error(err) from err
+        raise service_error(err) from err
     except ImmichError as err:
         reason = str(err)
     else:
@@ -223,12 +209,4 @@ async def _async_add_to_album(
             "album_id": album_id,
             "error": reason,
         },
-    )
-
-
-def _permission_error(err: ImmichPermissionError) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="missing_permission",
-        translation_placeholders={"permission": err.permission},
     )
