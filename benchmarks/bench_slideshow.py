@@ -78,7 +78,7 @@ SCENARIOS = (
 
 @pytest.fixture(scope="session")
 def emulator_url() -> Iterator[str]:
-    """The URL of an emulator process with the 100,000-asset album, shared by all scenarios."""
+    """Start one emulator process with the 100,000-asset album for all scenarios; yield its URL."""
     process = EmulatorProcess(ASSET_COUNT)
     yield process.start()
     process.stop()

@@ -15,7 +15,7 @@ MAX_HANG_SECONDS = 30.0
 
 
 class FaultKind(StrEnum):
-    """What a fault does to a matching request."""
+    """Effect a fault has on a matching request."""
 
     DELAY = "delay"
     HANG = "hang"

@@ -21,7 +21,7 @@ ADMIN_KEY = "emulator-admin-key-0123456789abcdef"
 USER_KEY = "emulator-user-key-0123456789abcdef"
 SCOPED_KEY = "emulator-scoped-key-0123456789abcdef"
 
-# What the scoped key may do: enough to show photos, nothing for tags, people or queues.
+# Permissions of the scoped key: enough to show photos, none for tags, people or queues.
 SCOPED_PERMISSIONS = frozenset(
     {
         "user.read",
@@ -84,7 +84,7 @@ class Library:
     about: dict[str, Any]
     features: dict[str, Any]
     release_version: str | None = "v2.8.1"
-    """What `GET /server/version-check` reports; None when the check is disabled."""
+    """Release that `GET /server/version-check` reports, or None when the check is disabled."""
     memories_enabled: bool = True
     """False makes `GET /memories` return nothing, like a server that never ran its memory job."""
     queue_tick: int = 0
@@ -100,7 +100,7 @@ class Library:
         return self.keys.get(key or "")
 
     def visible_asset_ids(self, user_id: str) -> set[str]:
-        """Return ids of assets the user owns or sees through albums shared with them."""
+        """Return ids of assets the user owns or can view through albums shared with them."""
         visible = {aid for aid, asset in self.assets.items() if asset["ownerId"] == user_id}
         for album in self.albums.values():
             if album.data["ownerId"] == user_id or user_id in album.shared_with:

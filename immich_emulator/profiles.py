@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """How one Immich release lays out its API."""
+    """Route layout and behaviour of one Immich release's API."""
 
     name: str
     version: tuple[int, int, int]
@@ -22,7 +22,7 @@ class Profile:
     memories_date_only: bool
     """`GET /memories?for=` rejects anything but `YYYY-MM-DD` (v3.0.3)."""
     has_assets_random: bool
-    """The deprecated `GET /assets/random` still answers."""
+    """The deprecated `GET /assets/random` still exists."""
     albums_filter_by_ownership: bool
     """`GET /albums` lists every album the user can see and filters with `isOwned` and
     `isShared` (v3). Before v3 it lists only owned albums unless `shared` is given."""

@@ -238,6 +238,7 @@ def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, A
     library = _library(request)
     assets = _visible_assets(request)
     payload = search_payload(_server(request).profile, payload)
+
     # As in Immich, an asset must be in every album, show every person and carry every tag
     # of the filter, where a tag also matches the tags below it (`Travel` matches `Travel/Italy`).
     for album_id in payload.get("albumIds") or []:
@@ -249,6 +250,7 @@ def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, A
         assets = [a for a in assets if person_ids <= {p["id"] for p in a.get("people") or []}]
     for tag_id in payload.get("tagIds") or []:
         assets = [a for a in assets if _has_tag(library, a, tag_id)]
+
     if "type" in payload:
         assets = [a for a in assets if a["type"] == payload["type"]]
     if "isFavorite" in payload:
@@ -261,6 +263,7 @@ def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, A
         assets = [a for a in assets if a.get("visibility", "timeline") == visibility]
     if not payload.get("withDeleted"):
         assets = [a for a in assets if not a.get("isTrashed")]
+
     after = _parse_time(payload.get("takenAfter"))
     before = _parse_time(payload.get("takenBefore"))
     if after or before:
@@ -500,7 +503,7 @@ async def tags_list(request: web.Request) -> web.Response:
 
 
 def register_routes(app: web.Application) -> None:
-    """Add every emulated route; a handler answers a missing route when a profile lacks it."""
+    """Add every emulated route; a handler returns a missing-route error when a profile lacks it."""
     from .legacy_routes import register_legacy_routes  # they import helpers of this module
     from .routes_media import register_media_routes
 

@@ -208,6 +208,6 @@ def json_error(status: int, message: str | list[str], error: str) -> web.Respons
 
 
 def missing_route(request: web.Request) -> web.Response:
-    """Answer as Immich's router does for a route it does not have."""
+    """Return the error Immich's router sends for a route it does not have."""
     path = request.app[SERVER_KEY].api_path(request)
     return json_error(404, f"Cannot {request.method} {path}", "Not Found")

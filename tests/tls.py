@@ -18,6 +18,7 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
+
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -32,6 +33,7 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
         )
         .sign(key, hashes.SHA256())
     )
+
     cert_path = directory / "cert.pem"
     key_path = directory / "key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
@@ -42,6 +44,7 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
             serialization.NoEncryption(),
         )
     )
+
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     return context

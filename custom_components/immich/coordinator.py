@@ -70,7 +70,7 @@ class ImmichStatisticsData:
 
 @dataclass(kw_only=True, slots=True)
 class ImmichRuntimeData:
-    """What a loaded config entry holds while it runs."""
+    """Objects a loaded config entry keeps while it runs."""
 
     client: ImmichClient
     user: User
@@ -126,7 +126,7 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             # Raising ConfigEntryAuthFailed here would stop this coordinator's polling for
             # good, so a proxy's short burst of 401s, or a re-authentication the user
             # dismissed, would leave the entities unavailable until a reload. Polling goes
-            # on instead: each failed poll asks for re-authentication (Home Assistant keeps
+            # on instead: each failed poll requests re-authentication (Home Assistant keeps
             # one flow), and a poll that succeeds again withdraws the request.
             self._auth_failed = True
             self.config_entry.async_start_reauth(self.hass)

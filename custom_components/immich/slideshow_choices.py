@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from .api import Album, ImmichClient, Person, Tag
 from .slideshow.settings import Source
 
-# NOTE: the list shows at most 20 pages of 500 people; a library with more recognised
-# people (unnamed faces count too) loses the rest of them from the list.
+# NOTE: the list shows at most 20 pages of 500 people. In a library with more recognised
+# people (unnamed faces count too), the rest are missing from the list.
 MAX_PEOPLE_PAGES = 20
 PEOPLE_PAGE_SIZE = 500
 MAX_NAMES_IN_TITLE = 3

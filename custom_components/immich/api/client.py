@@ -64,7 +64,7 @@ type VersionListener = Callable[[ServerVersion | None, ServerVersion], None]
 VERSION_PATHS = ("server/version", "server-info/version")
 # Immich's queue names are camelCase words such as `thumbnailGeneration`.
 QUEUE_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-# Immich answers `GET /assets/random` with at most this many assets per request.
+# Immich returns at most this many assets per `GET /assets/random` request.
 MAX_RANDOM_COUNT = 1000
 # Immich before v3 requires a device id on uploads; it names the uploader in the asset.
 UPLOAD_DEVICE_ID = "home-assistant"
@@ -106,7 +106,7 @@ class ImmichClient:
 
     @property
     def chosen_routes(self) -> Mapping[Operation, str]:
-        """Routes that answered so far, by operation; cleared when the version changes."""
+        """Routes that succeeded so far, by operation, cleared when the version changes."""
         return dict(self._chosen_routes)
 
     def web_url(self, path: str = "") -> str:
@@ -165,7 +165,7 @@ class ImmichClient:
                 continue
             return _parse(ServerVersion.from_dict, data, path)
         raise ImmichUnsupportedVersionError(
-            "The server answers no known Immich version endpoint "
+            "The server responds to no known Immich version endpoint "
             "(/api/server/version or /api/server-info/version); check the URL",
             version=None,
         )
@@ -293,7 +293,7 @@ class ImmichClient:
         return None if data is None else _parse(ServerAbout.from_dict, data, "server/about")
 
     async def async_get_version_check(self) -> VersionCheck | None:
-        """Return the newest release the server knows of; None before v1.134, which has no check."""
+        """Return the newest release the server found, or None before v1.134, which has no check."""
         data = await self._call_optional(
             Operation.VERSION_CHECK,
             {"GET /server/version-check": lambda: self._get("server/version-check")},
@@ -746,7 +746,7 @@ class ImmichClient:
         """Open an asset's video playback stream and close it when the block exits.
 
         `byte_range` and `if_range` are the HTTP `Range` and `If-Range` values to send. The
-        server answers 206 with `Content-Range` for a range, 200 without one, and 416 for a
+        server responds 206 with `Content-Range` for a range, 200 without one, and 416 for a
         range outside the file, which is returned rather than raised.
         """
         headers = {"Accept": "*/*"}
@@ -780,7 +780,7 @@ class ImmichClient:
     ) -> SearchPage:
         """Return one page of assets ranked by how well they match a text query.
 
-        It needs machine learning on the server: Immich answers 400 `Smart search is not
+        It needs machine learning on the server: Immich responds 400 `Smart search is not
         enabled` otherwise, raised as ImmichBadRequestError.
         """
         search_filter = search_filter or AssetSearchFilter()
@@ -818,7 +818,7 @@ class ImmichClient:
         """Upload a photo or video and return its asset id.
 
         When the user already has a file with the same SHA-1 checksum, Immich stores nothing
-        and answers 200 `status: duplicate` with the existing asset's id. aiohttp reads a file
+        and responds 200 `status: duplicate` with the existing asset's id. aiohttp reads a file
         object in an executor, chunk by chunk, so a large video is never held in memory.
         """
         generation = await self._generation()

@@ -25,7 +25,7 @@ class ImmichConnectionError(ImmichError):
 
 
 class ImmichTimeoutError(ImmichConnectionError):
-    """The server did not finish answering within the request timeout."""
+    """The server did not finish its response within the request timeout."""
 
 
 class ImmichTLSError(ImmichConnectionError):

@@ -1,9 +1,9 @@
 """Immich API generations and the routes each one offers for an operation.
 
 Immich renamed and moved its endpoints several times. The version a server reports picks a
-generation; where release notes leave a boundary uncertain (v1.116, v1.118, v1.133, v1.134,
-v1.137) a generation lists an older route after the newer one, and the client falls back to
-it only when the newer route is missing on that server.
+generation. Where release notes leave a boundary uncertain (v1.116, v1.118, v1.133, v1.134,
+v1.137), a generation lists an older route after the newer one. The client falls back to it
+only when the newer route is missing on that server.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class ApiGeneration(IntEnum):
 
 
 class Operation(StrEnum):
-    """What the client asks the server, independent of the route that answers it."""
+    """Request the client sends, independent of the route that serves it."""
 
     OWN_USER = "own_user"
     STORAGE = "storage"

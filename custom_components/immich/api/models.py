@@ -131,7 +131,7 @@ class ServerFeatures:
 
 @dataclass(frozen=True, slots=True)
 class ServerStorage:
-    """Disk space of the volume that holds the library, in bytes."""
+    """Disk space of the volume that stores the library, in bytes."""
 
     disk_size_raw: int
     disk_use_raw: int

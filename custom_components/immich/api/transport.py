@@ -31,8 +31,8 @@ from .errors import (
 DEFAULT_REQUEST_TIMEOUT = 10.0
 STREAM_CHUNK_SIZE = 64 * 1024
 MISSING_PERMISSION_PREFIX = "Missing required permission:"
-# Immich answers a 400 about an id with "Not found or no album.read access" or
-# "id must be a UUID"; other 400s are validation failures of the request itself.
+# Immich responds to a bad id with a 400 such as "Not found or no album.read access" or
+# "id must be a UUID". Other 400s are validation failures of the request itself.
 ID_ERROR_MARKERS = ("not found", "must be a uuid", "no such", "does not exist")
 
 
@@ -259,7 +259,7 @@ def status_error(raw: RawResponse, description: str) -> ImmichError:
     elif status == 403:
         error = ImmichAdminRequiredError(detail, status=status, server_message=message)
     elif status == 404 and (message is None or message.startswith("Cannot ")):
-        # Immich's router answers "Cannot GET /api/..." for a route it does not have; a
+        # Immich's router responds "Cannot GET /api/..." for a route it does not have, and a
         # proxy's HTML 404 page means the same for this path.
         error = ImmichEndpointMissingError(detail, status=status, server_message=message)
     elif (status in (400, 404) and message and _is_id_error(message)) or status == 404:

@@ -1,8 +1,8 @@
 """Feeds: endless sequences of candidate assets for a slideshow, fetched lazily in batches.
 
-A feed never lists a whole source. Shuffled feeds ask the server for a random batch with the
-source as a filter; sequential feeds page through a metadata search; the memories feed reads
-one day's memories. Each keeps at most a batch or a page of assets in memory.
+A feed never lists a whole source. Shuffled feeds request a random batch with the source as
+a filter. Sequential feeds page through a metadata search, and the memories feed reads one
+day's memories. Each keeps at most a batch or a page of assets in memory.
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ class SequentialFeed(Feed):
 class MemoriesFeed(Feed):
     """Photos taken on today's date in earlier years, read once per day.
 
-    Uses the server's memories; a server that has not yet built them (its nightly job has
-    not run) gets a metadata search per earlier year instead.
+    The feed uses the server's memories. A server that has not yet built them, because its
+    nightly job has not run, gets a metadata search per earlier year instead.
     """
 
     def __init__(

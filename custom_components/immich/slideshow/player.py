@@ -32,7 +32,7 @@ MAX_SERVER_ERRORS_IN_A_ROW = 3
 """Failed previews in a row after which the server, not the photos, counts as broken.
 
 One photo whose preview fails (a corrupt file) is skipped. When several in a row fail, the
-server is down or a proxy answers with error pages, and trying more photos only floods it."""
+server is down or a proxy returns error pages, and trying more photos only floods it."""
 HISTORY_LENGTH = 20
 """Photos `previous` can step back through; only the newest keeps its image bytes."""
 KEEP_BYTES_FOR_PREVIOUS = 1
@@ -252,7 +252,7 @@ class SlideshowPlayer:
         return image
 
     def _count_server_error(self, err: ImmichServerError) -> None:
-        """Skip a photo whose preview fails, but raise once failures say the server is down."""
+        """Skip a photo whose preview fails, but raise once the failures show the server is down."""
         self._server_errors_in_a_row += 1
         if self._server_errors_in_a_row >= MAX_SERVER_ERRORS_IN_A_ROW:
             self._server_errors_in_a_row = 0
