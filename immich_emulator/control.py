@@ -35,6 +35,7 @@ FAULT_OPTION_TYPES: dict[str, type | tuple[type, ...]] = {
     "status": int,
     "permission": str,
     "remaining": int,
+    "retry_after": str,
 }
 
 
@@ -144,6 +145,7 @@ def describe(server: EmulatorServer) -> dict[str, Any]:
                 "status": fault.status,
                 "permission": fault.permission,
                 "remaining": fault.remaining,
+                "retry_after": fault.retry_after,
             }
             for fault in server.faults.faults
         ],

@@ -27,6 +27,10 @@ class FaultKind(StrEnum):
     MISSING_ROUTE = "missing_route"
     MALFORMED_JSON = "malformed_json"
     """HTTP 200 with a JSON content type and a body that is not valid JSON."""
+    RATE_LIMITED = "rate_limited"
+    """HTTP 429 with `Retry-After` (`seconds`, or the `retry_after` text) and a JSON body."""
+    NOT_MODIFIED = "not_modified"
+    """HTTP 304 with no body whatever the request's headers, as a misconfigured cache sends."""
 
 
 @dataclass(slots=True)
@@ -40,6 +44,9 @@ class Fault:
     permission: str = "asset.read"
     message: str = "Internal server error"
     """The `message` of a `server_error` body, for example an error about an id."""
+    retry_after: str | None = None
+    """The `Retry-After` of a `rate_limited` response, for example an HTTP date; None sends
+    `seconds` as a whole number."""
     remaining: int | None = None
     """How many more requests it applies to; None applies until cleared."""
 
@@ -120,6 +127,16 @@ class FaultInjector:
                 status=404,
                 body=error_body(404, f"Cannot {request.method} {request.path}", "Not Found"),
                 content_type="application/json",
+            )
+        if fault.kind is FaultKind.NOT_MODIFIED:
+            return web.Response(status=304)
+        if fault.kind is FaultKind.RATE_LIMITED:
+            retry_after = fault.retry_after or str(round(fault.seconds))
+            return web.Response(
+                status=429,
+                body=error_body(429, "Too Many Requests", "Too Many Requests"),
+                content_type="application/json",
+                headers={"Retry-After": retry_after},
             )
         if fault.kind is FaultKind.MALFORMED_JSON:
             return web.Response(status=200, body=b'{"id": "a', content_type="application/json")

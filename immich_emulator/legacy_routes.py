@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .legacy_shapes import ASSET_BY_ID_UNTIL, PLURAL_PATHS_SINCE
+from .legacy_shapes import ASSET_BY_ID_UNTIL, MEMORIES_FOR_SINCE, PLURAL_PATHS_SINCE
 from .library import strip_asset
 from .routes import (
     UUID_PATTERN,
@@ -31,6 +31,7 @@ from .routes import (
     albums_list,
     asset_info,
     asset_statistics,
+    invalid_id_for,
     people_list,
     person_thumbnail,
     server_config,
@@ -108,6 +109,9 @@ async def memory_lane(request: web.Request) -> web.Response:
     MemoryLaneResponseDto). Years count back from the server's current year.
     """
     profile = _server(request).profile
+    if profile.version >= MEMORIES_FOR_SINCE:
+        # The memory lane is gone, and `GET /assets/{id}` reads `memory-lane` as an asset id.
+        return invalid_id_for(request)
     day = _memory_lane_day(request, profile.memory_lane_timestamp)
     if isinstance(day, web.Response):
         return day

@@ -108,7 +108,8 @@ ROUTE_AVAILABILITY: dict[str, Callable[[Profile], bool]] = {
     "GET /tags": _PLURAL,
     "GET /tags/{id}": _PLURAL,
     "GET /timeline/buckets": _PLURAL,
-    "GET /assets/memory-lane": _between(PLURAL_PATHS_SINCE, MEMORIES_FOR_SINCE),
+    # From v1.133 `/assets/memory-lane` is `GET /assets/{id}` with the id `memory-lane`.
+    "GET /assets/memory-lane": _PLURAL,
     "GET /server-info/storage": _between(PLURAL_PATHS_SINCE, SERVER_PATHS_SINCE),
     "GET /tags/{id}/assets": _between(PLURAL_PATHS_SINCE, TAG_SEARCH_SINCE),
     # Before v1.118 (the v1.98.2 and v1.106.1 specs)
@@ -139,6 +140,14 @@ ROUTE_AVAILABILITY: dict[str, Callable[[Profile], bool]] = {
     "GET /tag/{id}": _SINGULAR,
     "GET /tag/{id}/assets": _SINGULAR,
 }
+
+
+def served_route(profile: Profile, route: str) -> str:
+    """Return the route a release serves a request with. A removed literal path falls to a
+    parametrised route, so `/assets/memory-lane` reads as an asset id from v1.133."""
+    if route == "GET /assets/memory-lane" and profile.version >= MEMORIES_FOR_SINCE:
+        return "GET /assets/{id}"
+    return route
 
 
 def route_exists(profile: Profile, route: str) -> bool:

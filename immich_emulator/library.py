@@ -87,6 +87,13 @@ class Library:
     """Release that `GET /server/version-check` reports, or None when the check is disabled."""
     memories_enabled: bool = True
     """False makes `GET /memories` return nothing, like a server that never ran its memory job."""
+    search_page_size: int | None = None
+    """Largest page `POST /search/metadata` returns, whatever `size` requests; None obeys `size`."""
+    random_asset_ids: list[str] | None = None
+    """Ids `POST /search/random` returns on every call, whatever the filter; None draws at random."""
+    search_ignores_visibility: bool = False
+    """Searches ignore `visibility`, `isArchived` and `withArchived`, as some servers do, and
+    return archived and hidden assets too."""
     queue_tick: int = 0
     originals: dict[str, bytes] = field(default_factory=dict)
     """Bytes of uploaded files by asset id; captured assets have none and are rendered."""

@@ -7,16 +7,19 @@ import json
 import random
 import re
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from . import captures
+from .etag import with_etag
 from .legacy_shapes import MEMORIES_FOR_SINCE, search_payload
 from .library import EmulatedAlbum, Library, strip_asset
 from .media import render
 from .originals import fullsize_redirect
 from .server import SERVER_KEY, EmulatorServer, json_error, missing_route, request_key
 
+MEMORY_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -40,6 +43,33 @@ def _user_id(request: web.Request) -> str:
 
 def _invalid_id(name: str = "id") -> web.Response:
     return json_error(400, [f"{name} must be a UUID"], "Bad Request")
+
+
+def validation_failed(issue: dict[str, Any]) -> web.Response:
+    """Return v3's request validation error: Immich's exception filter sends the zod issues
+    without `error` and `statusCode`, and the correlation id as a header."""
+    return web.Response(
+        status=400,
+        body=json.dumps({"message": "Validation failed", "errors": [issue]}).encode(),
+        content_type="application/json",
+        headers={"x-immich-cid": "emulated"},
+    )
+
+
+def invalid_id_for(request: web.Request, name: str = "id") -> web.Response:
+    """Return the 400 a release sends for a path id that is not a UUID."""
+    if _server(request).profile.version >= (3, 0, 0):
+        return validation_failed(
+            {
+                "origin": "string",
+                "code": "invalid_format",
+                "format": "uuid",
+                "pattern": UUID_PATTERN.pattern,
+                "path": [name],
+                "message": "Invalid UUID",
+            }
+        )
+    return _invalid_id(name)
 
 
 def _not_found(kind: str) -> web.Response:
@@ -259,7 +289,7 @@ def _filtered(request: web.Request, payload: dict[str, Any]) -> list[dict[str, A
         part = str(payload["originalFileName"]).casefold()
         assets = [a for a in assets if part in a["originalFileName"].casefold()]
     visibility = payload.get("visibility")
-    if visibility:
+    if visibility and not library.search_ignores_visibility:
         assets = [a for a in assets if a.get("visibility", "timeline") == visibility]
     if not payload.get("withDeleted"):
         assets = [a for a in assets if not a.get("isTrashed")]
@@ -296,6 +326,10 @@ def _present(asset: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
 
 async def search_random(request: web.Request) -> web.Response:
     payload = await request.json()
+    library = _library(request)
+    if library.random_asset_ids is not None:
+        fixed = [library.assets[i] for i in library.random_asset_ids if i in library.assets]
+        return _json([_present(asset, payload) for asset in fixed])
     assets = _filtered(request, payload)
     size = int(payload.get("size") or 250)
     chosen = random.sample(assets, min(size, len(assets)))
@@ -307,6 +341,9 @@ async def search_metadata(request: web.Request) -> web.Response:
     assets = _filtered(request, payload)
     assets.sort(key=lambda a: a["fileCreatedAt"], reverse=payload.get("order", "desc") == "desc")
     size = int(payload.get("size") or 250)
+    page_size_limit = _library(request).search_page_size
+    if page_size_limit is not None:
+        size = min(size, page_size_limit)
     page = int(payload.get("page") or 1)
     items = assets[(page - 1) * size : page * size]
     has_more = page * size < len(assets)
@@ -381,7 +418,8 @@ def thumbnail_response(asset: dict[str, Any], size: str) -> web.Response:
         int(asset.get("width") or 1600),
         int(asset.get("height") or 1200),
     )
-    stem = asset["originalFileName"].rsplit(".", 1)[0]
+    # Immich percent-encodes the name as JavaScript's encodeURIComponent does (RFC 5987).
+    stem = quote(asset["originalFileName"].rsplit(".", 1)[0], safe="!'()*-._~")
     extension = "webp" if content_type == "image/webp" else "jpeg"
     return web.Response(
         body=content,
@@ -407,7 +445,17 @@ async def memories(request: web.Request) -> web.Response:
         day = datetime.now(UTC).date()
     elif profile.memories_date_only:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return json_error(400, ["for must be a valid ISO 8601 date string"], "Bad Request")
+            # The v3.0.3 spec gives `for` the format `date` and a YYYY-MM-DD pattern.
+            return validation_failed(
+                {
+                    "origin": "string",
+                    "code": "invalid_format",
+                    "format": "date",
+                    "pattern": MEMORY_DATE_PATTERN,
+                    "path": ["for"],
+                    "message": "Invalid ISO date",
+                }
+            )
         day = date.fromisoformat(text)
     else:
         try:
@@ -450,7 +498,9 @@ async def albums_list(request: web.Request) -> web.Response:
         albums = [a for a in albums if (a.data["ownerId"] == user_id) == (is_owned == "true")]
     if is_shared is not None:
         albums = [a for a in albums if _is_shared(a, user_id) == (is_shared == "true")]
-    return _json([_album_json(request, a.data["id"], with_assets=False) for a in albums])
+    return with_etag(
+        request, _json([_album_json(request, a.data["id"], with_assets=False) for a in albums])
+    )
 
 
 def _is_shared(album: EmulatedAlbum, user_id: str) -> bool:

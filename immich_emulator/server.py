@@ -9,7 +9,13 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, FaultInjector, FaultKind, error_body
-from .legacy_shapes import access_rule, hidden_queue_names, reshape_response, route_exists
+from .legacy_shapes import (
+    access_rule,
+    hidden_queue_names,
+    reshape_response,
+    route_exists,
+    served_route,
+)
 from .library import ApiKey, Library, build_library
 from .profiles import DEFAULT_PROFILE, PROFILES, Profile
 
@@ -164,7 +170,7 @@ class EmulatorServer:
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         template = template.removeprefix(self.path_prefix).removeprefix("/api")
-        route = f"{request.method} {template}"
+        route = served_route(self.profile, f"{request.method} {template}")
         if not route_exists(self.profile, route):
             return missing_route(request)
         rule = access_rule(self.profile, route)
