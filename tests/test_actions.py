@@ -365,8 +365,9 @@ async def test_memories_of_given_day_limited(hass: HomeAssistant, emulator: Emul
         response=True,
     )
 
+    # v2.7.5's `for` is a date-time: the day's UTC midnight stands for the calendar day.
     assert requests_matching(emulator, "GET /api/memories") == [
-        f"GET /api/memories?for={day.isoformat()}"
+        f"GET /api/memories?for={day.isoformat()}T00:00:00.000Z"
     ]
     assert response["total"] == len(expected)
     assert [asset["asset_id"] for asset in response["assets"]] == [expected[0][0]]

@@ -192,24 +192,32 @@ async def test_album_fallback_control(
 
 @BOTH_PROFILES
 @plural_paths
-@pytest.mark.parametrize("album_id", [UNKNOWN_ID, "not-a-uuid"])
 async def test_id_error_never_falls_back(
     emulator: EmulatorServer,
     client: ImmichClient,
     monkeypatch: pytest.MonkeyPatch,
-    album_id: str,
 ) -> None:
     monkeypatch.setattr(
         client_module, "routes_for", _album_candidates("GET /albums/{id}", "GET /album/{id}")
     )
 
     with pytest.raises(ImmichNotFoundError) as caught:
-        await client.async_get_album(album_id)
+        await client.async_get_album(UNKNOWN_ID)
 
     assert caught.value.status == 400
-    assert emulator.stats.requests[f"GET /api/albums/{album_id}"] == 1
-    assert f"GET /api/album/{album_id}" not in emulator.stats.requests
+    assert emulator.stats.requests[f"GET /api/albums/{UNKNOWN_ID}"] == 1
+    assert f"GET /api/album/{UNKNOWN_ID}" not in emulator.stats.requests
     assert emulator.stats.requests["GET /api/server/version"] == 1
+    assert Operation.ALBUM not in client.chosen_routes
+
+
+@BOTH_PROFILES
+async def test_malformed_id_never_sent(emulator: EmulatorServer, client: ImmichClient) -> None:
+    with pytest.raises(ImmichNotFoundError) as caught:
+        await client.async_get_album("not-a-uuid")
+
+    assert caught.value.status is None
+    assert emulator.stats.total == 0
     assert Operation.ALBUM not in client.chosen_routes
 
 

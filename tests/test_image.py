@@ -239,8 +239,12 @@ def memory_requests(emulator: EmulatorServer) -> list[str]:
 
 
 @pytest.mark.parametrize(
+    ("emulator_profile", "for_suffix"), [("v2.7.5", "T00:00:00.000Z"), ("v3.0.3", "")]
+)
+@pytest.mark.parametrize(
     ("time_zone", "utc_now", "local_day"),
     [
+        # 00:30 in Vienna and 08:00 in Tokyo, when UTC is still on the day before.
         ("Europe/Vienna", "2026-12-04T23:30:00+00:00", "2026-12-05"),
         ("Asia/Tokyo", "2026-12-03T23:00:00+00:00", "2026-12-04"),
     ],
@@ -252,6 +256,7 @@ async def test_memories_ask_for_local_date(
     time_zone: str,
     utc_now: str,
     local_day: str,
+    for_suffix: str,
 ) -> None:
     await hass.config.async_set_time_zone(time_zone)
     freezer.move_to(utc_now)
@@ -259,7 +264,8 @@ async def test_memories_ask_for_local_date(
     entry = await setup_slideshows(hass, emulator, ("Memories", SlideshowSettings(Source.MEMORIES)))
     entity_id = slideshow_entity_id(hass, entry, "Memories")
 
-    assert memory_requests(emulator) == [f"GET /api/memories?for={local_day}"]
+    # v2.7.5's `for` is a date-time and v3.0.3's a date; both carry the local calendar day.
+    assert memory_requests(emulator) == [f"GET /api/memories?for={local_day}{for_suffix}"]
     state = hass.states.get(entity_id)
     assert state is not None
     day = date.fromisoformat(local_day)

@@ -16,7 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 
-from .api import ImmichClient, ImmichNotFoundError
+from .api import ImmichClient, ImmichNotFoundError, is_uuid
+from .const import LOGGER
 from .coordinator import ImmichConfigEntry
 from .media_identifier import source_id_of
 from .media_urls import PREVIEW_MIME_TYPE, MediaSize, async_sign_media_path, media_path
@@ -85,6 +86,10 @@ def assets_response(
     assets = []
     for candidate in candidates:
         asset = candidate.asset
+        if not is_uuid(asset.id):
+            # The id would become part of the signed URL's path.
+            LOGGER.debug("Leaving out the asset with invalid id %r that Immich returned", asset.id)
+            continue
         data = slide_attributes(Slide(candidate, image=None), server_url, today)
         path = media_path(source_id, asset.id, MediaSize.PREVIEW, PREVIEW_MIME_TYPE)
         data[ATTR_URL] = async_sign_media_path(hass, path, url_lifetime)

@@ -15,6 +15,7 @@ from .api import (
     ImmichClient,
     ImmichConnectionError,
     ImmichError,
+    ImmichInvalidIdError,
     ImmichNotFoundError,
     ImmichPermissionError,
 )
@@ -67,6 +68,12 @@ async def async_get_album_for_action(client: ImmichClient, album_id: str) -> Alb
 
 def service_error(err: ImmichError) -> HomeAssistantError:
     """Return the action error for a failed request, naming a missing permission."""
+    if isinstance(err, ImmichInvalidIdError):
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_id",
+            translation_placeholders={"kind": err.what, "id": err.value},
+        )
     if isinstance(err, ImmichPermissionError):
         return HomeAssistantError(
             translation_domain=DOMAIN,

@@ -19,6 +19,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.selector import MediaSelector
 from homeassistant.helpers.service import async_extract_entity_ids
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 HA_AWESOME_VERSION = AwesomeVersion(HA_VERSION)
 
@@ -119,9 +120,24 @@ async def async_target_entity_ids(call: ServiceCall) -> set[str]:
     return await async_extract_entity_ids(call)  # type: ignore[arg-type,unused-ignore]
 
 
+# `UpdateFailed(retry_after=...)` schedules the next poll that many seconds later; 2025.4's
+# UpdateFailed has no such argument and polls at the usual interval.
+UPDATE_FAILED_TAKES_RETRY_AFTER = (
+    "retry_after" in inspect.signature(UpdateFailed.__init__).parameters
+)
+
+
+def update_failed(retry_after: float | None, **kwargs: Any) -> UpdateFailed:
+    """Return an UpdateFailed that delays the next poll by `retry_after` seconds where supported."""
+    if retry_after is not None and UPDATE_FAILED_TAKES_RETRY_AFTER:
+        return UpdateFailed(retry_after=retry_after, **kwargs)  # type: ignore[call-arg,unused-ignore]
+    return UpdateFailed(**kwargs)
+
+
 __all__ = [
     "HA_VERSION",
     "MEDIA_SEARCH_SUPPORTED",
+    "UPDATE_FAILED_TAKES_RETRY_AFTER",
     "SearchMedia",
     "SearchMediaQuery",
     "async_get_entry_device",
@@ -130,5 +146,6 @@ __all__ = [
     "local_media_path",
     "media_selector_schema",
     "search_browse_options",
+    "update_failed",
     "vol",
 ]

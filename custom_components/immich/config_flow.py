@@ -23,11 +23,13 @@ from .api import (
     ImmichConnectionError,
     ImmichError,
     ImmichPermissionError,
+    ImmichRateLimitedError,
     ImmichServerError,
     ImmichTLSError,
     ImmichUnsupportedVersionError,
     InvalidServerUrlError,
     User,
+    format_server_url,
     normalize_server_url,
 )
 from .compat import vol
@@ -95,6 +97,8 @@ async def async_validate_server(
         if err.version is None:
             raise ValidationError(CONF_URL, "not_immich") from err
         raise ValidationError("base", "unsupported_version", {"version": err.version}) from err
+    except ImmichRateLimitedError as err:
+        raise ValidationError("base", "rate_limited", {"error": str(err)}) from err
     except ImmichServerError as err:
         raise ValidationError("base", "server_error", {"error": str(err)}) from err
     except ImmichError as err:
@@ -194,7 +198,7 @@ class ImmichConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         server_url = server_url_from_entry_data(entry.data)
         errors: dict[str, str] = {}
-        placeholders = {"name": entry.title, "url": str(server_url)}
+        placeholders = {"name": entry.title, "url": format_server_url(server_url)}
         if user_input is not None:
             try:
                 validated = await async_validate_server(

@@ -20,6 +20,7 @@ from .api import (
     ImmichClient,
     ImmichError,
     ImmichPermissionError,
+    ImmichRateLimitedError,
     ImmichUnsupportedVersionError,
     Queue,
     ServerAbout,
@@ -29,7 +30,7 @@ from .api import (
     User,
     VersionCheck,
 )
-from .compat import async_get_entry_device
+from .compat import async_get_entry_device, update_failed
 from .const import DOMAIN, LOGGER
 from .issues import (
     async_create_missing_permission_issue,
@@ -139,6 +140,7 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_placeholders={"permission": err.permission},
             ) from err
         except ImmichAdminRequiredError as err:
+            await self._async_reload_if_no_longer_admin()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="admin_required",
@@ -150,6 +152,13 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_domain=DOMAIN,
                 translation_key="unsupported_version",
                 translation_placeholders={"version": err.version or "unknown"},
+            ) from err
+        except ImmichRateLimitedError as err:
+            raise update_failed(
+                self._poll_delay_after(err.retry_after),
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"error": str(err)},
             ) from err
         except ImmichError as err:
             raise UpdateFailed(
@@ -163,6 +172,33 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self._auth_failed = False
             self._async_withdraw_reauth()
         return data
+
+    async def _async_reload_if_no_longer_admin(self) -> None:
+        """Reload the entry when its user lost admin rights while it ran.
+
+        Setup chooses admin or own-user requests from the user's role, so a reload makes a
+        demoted user's entry stop requesting admin-only routes. A 403 for another reason,
+        such as a proxy rule, leaves the entry as it is.
+        """
+        try:
+            user = await self.client.async_get_my_user()
+        except ImmichError as err:
+            LOGGER.debug("Could not read the user of %s: %s", self.config_entry.title, err)
+            return
+        if user.is_admin:
+            return
+        LOGGER.info(
+            "The user of %s is no longer an Immich admin; reloading to stop admin-only requests",
+            self.config_entry.title,
+        )
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
+    def _poll_delay_after(self, retry_after: float | None) -> float | None:
+        """Return the seconds until the next poll after a 429: the server's `Retry-After`,
+        but never sooner than the usual interval."""
+        if retry_after is None or self.update_interval is None:
+            return None
+        return max(retry_after, self.update_interval.total_seconds())
 
     @callback
     def _async_withdraw_reauth(self) -> None:

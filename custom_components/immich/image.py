@@ -21,6 +21,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import ImmichConfigEntry
+from .issues import async_create_missing_permission_issue, async_delete_missing_permission_issue
 from .slideshow.attributes import ATTR_STATUS, SLIDE_ATTRIBUTES, empty_state_svg, slide_attributes
 from .slideshow.build import async_build_feed
 from .slideshow.player import PlayerStatus, SlideshowPlayer
@@ -29,6 +30,10 @@ from .slideshow_reload import async_reload_on_slideshow_change
 
 PARALLEL_UPDATES = 0
 SVG_CONTENT_TYPE = "image/svg+xml"
+FIRST_PERMISSION_RETRY = timedelta(minutes=5)
+"""Wait after a missing permission before the slideshow requests photos again. The wait
+doubles with each failed retry up to MAX_PERMISSION_RETRY. A reload of the entry retries at once."""
+MAX_PERMISSION_RETRY = timedelta(hours=1)
 
 
 async def async_setup_entry(
@@ -84,6 +89,9 @@ class ImmichSlideshowImage(ImageEntity):
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._problem_logged = False
         self._empty_logged = False
+        self._missing_permission: str | None = None
+        self._permission_retry_at: datetime | None = None
+        self._permission_retry_delay = FIRST_PERMISSION_RETRY
         self._status = "loading"
         """What the frame shows: `loading`, `showing` a photo, or `empty` (nothing to show)."""
         self._attr_content_type = SVG_CONTENT_TYPE
@@ -162,6 +170,8 @@ class ImmichSlideshowImage(ImageEntity):
 
     async def _async_step(self, forward: bool) -> None:
         async with self._advance_lock:
+            if self._waiting_for_permission():
+                return
             try:
                 await self._async_step_locked(forward)
             except ImmichAuthenticationError:
@@ -169,6 +179,7 @@ class ImmichSlideshowImage(ImageEntity):
                 self._entry.async_start_reauth(self.hass)
             except ImmichPermissionError as err:
                 self._mark_problem(f"the API key lacks the permission {err.permission}")
+                self._async_wait_for_permission(err.permission)
             except ImmichError as err:
                 self._mark_problem(str(err))
             except Exception:
@@ -178,7 +189,38 @@ class ImmichSlideshowImage(ImageEntity):
                 self._mark_problem("unexpected error")
             else:
                 self._mark_recovered()
+                self._async_permission_granted()
             self.async_write_ha_state()
+
+    def _waiting_for_permission(self) -> bool:
+        """Return whether a missing permission still pauses the slideshow's requests."""
+        return (
+            self._permission_retry_at is not None and dt_util.utcnow() < self._permission_retry_at
+        )
+
+    @callback
+    def _async_wait_for_permission(self, permission: str) -> None:
+        """Report a missing permission and stop requesting photos for a while, because
+        every photo would fail the same way."""
+        if permission != self._missing_permission:
+            if self._missing_permission is not None:
+                async_delete_missing_permission_issue(
+                    self.hass, self._entry, self._missing_permission
+                )
+            self._missing_permission = permission
+            self._permission_retry_delay = FIRST_PERMISSION_RETRY
+        async_create_missing_permission_issue(self.hass, self._entry, permission)
+        self._permission_retry_at = dt_util.utcnow() + self._permission_retry_delay
+        self._permission_retry_delay = min(self._permission_retry_delay * 2, MAX_PERMISSION_RETRY)
+
+    @callback
+    def _async_permission_granted(self) -> None:
+        if self._missing_permission is None:
+            return
+        async_delete_missing_permission_issue(self.hass, self._entry, self._missing_permission)
+        self._missing_permission = None
+        self._permission_retry_at = None
+        self._permission_retry_delay = FIRST_PERMISSION_RETRY
 
     async def _async_step_locked(self, forward: bool) -> None:
         player = self._player

@@ -13,7 +13,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import Asset, AssetSearchFilter, AssetType, ImmichClient, SearchPage
 from .compat import search_browse_options
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .media_identifier import Collection, MediaIdentifier, is_uuid
 from .media_urls import asset_thumbnail_path, person_thumbnail_path
 
@@ -104,6 +104,7 @@ class AccountBrowser:
                 media_class=MediaClass.ALBUM,
             )
             for album in sorted(albums, key=lambda album: album.name.casefold())
+            if _is_listable(album.id, "album")
         ]
         return _node(self._identifier, COLLECTION_TITLES[Collection.ALBUMS], children)
 
@@ -127,6 +128,7 @@ class AccountBrowser:
                 thumbnail=person_thumbnail_path(self._source_id, person.id),
             )
             for person in people_page.people
+            if _is_listable(person.id, "person")
         ]
         next_page = identifier.page + 1 if people_page.has_next_page else None
         title = _paged_title(COLLECTION_TITLES[Collection.PEOPLE], identifier.page)
@@ -145,6 +147,7 @@ class AccountBrowser:
         children = [
             _folder(self._identifier.child(tag.id), tag.value)
             for tag in sorted(tags, key=lambda tag: tag.value.casefold())
+            if _is_listable(tag.id, "tag")
         ]
         return _node(self._identifier, COLLECTION_TITLES[Collection.TAGS], children)
 
@@ -244,7 +247,7 @@ class AccountBrowser:
         return items
 
     def _thumbnail(self, asset_id: str | None) -> str | None:
-        return asset_thumbnail_path(self._source_id, asset_id) if asset_id else None
+        return asset_thumbnail_path(self._source_id, asset_id) if is_uuid(asset_id) else None
 
     def _require_id(self) -> str:
         if self._identifier.collection_id is None:
@@ -253,7 +256,10 @@ class AccountBrowser:
 
 
 def asset_item(parent: MediaIdentifier, asset: Asset) -> BrowseMediaSource | None:
-    """Return the browse item of a photo or video listed under `parent`; None for other kinds."""
+    """Return the browse item of a photo or video listed under `parent`; None for other kinds
+    and for an asset whose id is not a UUID."""
+    if not _is_listable(asset.id, "asset"):
+        return None
     mime_type = asset.original_mime_type or ""
     if asset.type is AssetType.VIDEO:
         media_class = MediaClass.VIDEO
@@ -276,6 +282,14 @@ def asset_item(parent: MediaIdentifier, asset: Asset) -> BrowseMediaSource | Non
         can_expand=False,
         thumbnail=asset_thumbnail_path(parent.unique_id, asset.id),
     )
+
+
+def _is_listable(item_id: str, what: str) -> bool:
+    """Return whether a server's id may go into identifiers and view paths: only UUIDs may."""
+    if is_uuid(item_id):
+        return True
+    LOGGER.debug("Leaving out the %s with invalid id %r that Immich listed", what, item_id)
+    return False
 
 
 def account_node(identifier: MediaIdentifier, title: str) -> BrowseMediaSource:

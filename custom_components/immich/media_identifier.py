@@ -11,24 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-import re
 from typing import TypeIs
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from .api import ids as api_ids
 from .const import DOMAIN
 from .coordinator import ImmichConfigEntry
 
-UUID_PATTERN = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
-)
 PAGE_SEPARATOR = "@"
 
 
 def is_uuid(value: str | None) -> TypeIs[str]:
     """Return whether a value is a UUID, the form of every Immich id."""
-    return value is not None and UUID_PATTERN.match(value) is not None
+    return api_ids.is_uuid(value)
 
 
 class Collection(StrEnum):

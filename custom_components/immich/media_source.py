@@ -27,6 +27,7 @@ from .api import (
     ImmichError,
     ImmichNotFoundError,
     ImmichPermissionError,
+    SearchPage,
 )
 from .compat import SearchMedia, SearchMediaQuery
 from .const import DOMAIN, LOGGER
@@ -64,6 +65,7 @@ class ImmichMediaSource(MediaSource):
         self._smart_search: dict[str, tuple[float, bool]] = {}
         """Per entry id: when the server's features were read, and whether smart search is on."""
         self._fallback_logged: set[str] = set()
+        self._truncation_logged: set[str] = set()
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         if not item.identifier:
@@ -145,7 +147,7 @@ class ImmichMediaSource(MediaSource):
                     raise
                 self._smart_search[entry.entry_id] = (time.monotonic(), False)
             else:
-                return page.assets
+                return self._first_page(entry, page)
 
         if entry.entry_id not in self._fallback_logged:
             self._fallback_logged.add(entry.entry_id)
@@ -156,6 +158,18 @@ class ImmichMediaSource(MediaSource):
             )
         by_file_name = replace(search_filter, extra={"originalFileName": query})
         page = await client.async_search_metadata(by_file_name, size=SEARCH_RESULT_SIZE)
+        return self._first_page(entry, page)
+
+    def _first_page(self, entry: ImmichConfigEntry, page: SearchPage) -> tuple[Asset, ...]:
+        """Return a search's first page, logging once per entry that later pages are left out."""
+        if page.next_page is not None and entry.entry_id not in self._truncation_logged:
+            self._truncation_logged.add(entry.entry_id)
+            LOGGER.info(
+                "Media searches in %s show only the first %d matches; "
+                "narrow the search or browse a folder to find the others",
+                entry.title,
+                SEARCH_RESULT_SIZE,
+            )
         return page.assets
 
     async def _async_smart_search_enabled(self, entry: ImmichConfigEntry) -> bool:

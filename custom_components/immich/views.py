@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from http import HTTPStatus
+import math
 
 from aiohttp import hdrs, web
 from homeassistant.core import HomeAssistant
@@ -19,9 +20,11 @@ from .api import (
     ImmichError,
     ImmichNotFoundError,
     ImmichPermissionError,
+    ImmichRateLimitedError,
     ImmichTimeoutError,
 )
 from .const import LOGGER
+from .issues import async_create_missing_permission_issue, async_delete_missing_permission_issue
 from .media_identifier import is_uuid, loaded_entry
 from .media_urls import VIEW_URL, MediaSize
 
@@ -71,6 +74,9 @@ class ImmichMediaView(HomeAssistantView):
     def __init__(self, hass: HomeAssistant) -> None:
         self.hass = hass
         self._reported_permissions: set[str] = set()
+        self._missing_permissions: dict[tuple[str, MediaSize], str] = {}
+        """Permission whose repair issue a failed request raised, by entry id and size, so
+        the next image of that size served for the entry withdraws it."""
 
     async def get(
         self, request: web.Request, source_dir_id: str, location: str
@@ -100,8 +106,15 @@ class ImmichMediaView(HomeAssistantView):
             if target.is_video and target.size is not MediaSize.PERSON:
                 return await self._stream_video(request, client, target.item_id, send_body)
             media = await self._fetch_image(client, target)
+        except ImmichPermissionError as err:
+            self._missing_permissions[(entry.entry_id, target.size)] = err.permission
+            async_create_missing_permission_issue(self.hass, entry, err.permission)
+            raise self._http_error(err, target) from err
         except ImmichError as err:
             raise self._http_error(err, target) from err
+        permission = self._missing_permissions.pop((entry.entry_id, target.size), None)
+        if permission is not None:
+            async_delete_missing_permission_issue(self.hass, entry, permission)
         return web.Response(body=media.content, content_type=media.content_type)
 
     async def _fetch_image(self, client: ImmichClient, target: MediaTarget) -> AssetMedia:
@@ -162,4 +175,10 @@ class ImmichMediaView(HomeAssistantView):
         LOGGER.debug("Fetching %s %s from Immich failed: %s", target.size, target.item_id, err)
         if isinstance(err, ImmichTimeoutError):
             return web.HTTPGatewayTimeout()
+        if isinstance(err, ImmichRateLimitedError):
+            # Pass the wait on, so the browser does not retry before Immich accepts requests.
+            headers = {}
+            if err.retry_after is not None:
+                headers[hdrs.RETRY_AFTER] = str(math.ceil(err.retry_after))
+            return web.HTTPTooManyRequests(headers=headers)
         return web.HTTPBadGateway()

@@ -11,14 +11,17 @@ from .errors import (
     ImmichConnectionError,
     ImmichEndpointMissingError,
     ImmichError,
+    ImmichInvalidIdError,
     ImmichNotFoundError,
     ImmichPermissionError,
+    ImmichRateLimitedError,
     ImmichServerError,
     ImmichTimeoutError,
     ImmichTLSError,
     ImmichUnsupportedVersionError,
 )
 from .generation import MIN_SUPPORTED_VERSION, ApiGeneration, Operation
+from .ids import is_uuid, require_uuid
 from .models import (
     Album,
     AlbumAssetResult,
@@ -67,8 +70,10 @@ __all__ = [
     "ImmichConnectionError",
     "ImmichEndpointMissingError",
     "ImmichError",
+    "ImmichInvalidIdError",
     "ImmichNotFoundError",
     "ImmichPermissionError",
+    "ImmichRateLimitedError",
     "ImmichServerError",
     "ImmichTLSError",
     "ImmichTimeoutError",
@@ -94,5 +99,7 @@ __all__ = [
     "UserUsage",
     "VersionCheck",
     "format_server_url",
+    "is_uuid",
     "normalize_server_url",
+    "require_uuid",
 ]

@@ -14,12 +14,17 @@ from typing import Any, BinaryIO, Self
 
 import aiohttp
 
+from .conditional import ConditionalCache
 from .errors import (
+    ImmichBadRequestError,
     ImmichEndpointMissingError,
+    ImmichError,
+    ImmichNotFoundError,
     ImmichServerError,
     ImmichUnsupportedVersionError,
 )
 from .generation import ApiGeneration, Operation, routes_for
+from .ids import require_filter_ids, require_uuid, require_uuids
 from .models import (
     Album,
     AlbumAssetResult,
@@ -47,6 +52,7 @@ from .models import (
 from .parsing import as_list, as_object
 from .pool import POOL_SIZE, needs_server_filter, page_of_assets, query_params, sample_assets
 from .search import (
+    is_listable,
     matches_filter,
     metadata_search_body,
     random_search_body,
@@ -64,6 +70,9 @@ type VersionListener = Callable[[ServerVersion | None, ServerVersion], None]
 VERSION_PATHS = ("server/version", "server-info/version")
 # Immich's queue names are camelCase words such as `thumbnailGeneration`.
 QUEUE_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# `GET /memories?for=` lists "on this day" memories and the memory lane is gone, from this
+# release on according to its notes; no published spec pins it.
+MEMORIES_FOR_SINCE = ServerVersion(1, 133, 0)
 # Immich returns at most this many assets per `GET /assets/random` request.
 MAX_RANDOM_COUNT = 1000
 # Immich before v3 requires a device id on uploads; it names the uploader in the asset.
@@ -74,7 +83,9 @@ class ImmichClient:
     """Client for one Immich server and API key.
 
     The client learns the server's version on first use, picks the routes of that API
-    generation, and re-detects the version when a route that worked before disappears.
+    generation, and re-detects the version when a route that worked before disappears. An
+    asset, album, person or tag id that is not a UUID raises ImmichInvalidIdError before any
+    request is sent.
     """
 
     def __init__(
@@ -98,6 +109,8 @@ class ImmichClient:
         self._missing_operations: set[Operation] = set()
         """Optional operations whose every route is missing; cleared when the version changes."""
         self._version_listeners: list[VersionListener] = []
+        self._album_lists = ConditionalCache()
+        """Album lists by query, sent again as conditional requests."""
 
     @property
     def server_url(self) -> str:
@@ -230,17 +243,20 @@ class ImmichClient:
         operation: Operation,
         handlers: Mapping[str, Handler[T]],
         *,
+        preferred: str | None = None,
         retried: bool = False,
     ) -> T:
         """Run the first route of an operation that the server has, and remember it.
 
-        A missing route falls back to the next candidate. When the remembered route goes
-        missing, the server may have changed version: detect it again, forget the route and
-        retry every candidate once.
+        A missing route falls back to the next candidate; `preferred`, when it is one of
+        them, is tried first. When the remembered route goes missing, the server may have
+        changed version: detect it again, forget the route and retry every candidate once.
         """
         generation = await self._generation()
         chosen = self._chosen_routes.get(operation)
         candidates = (chosen,) if chosen else routes_for(operation, generation)
+        if not chosen and preferred in candidates:
+            candidates = (preferred, *(route for route in candidates if route != preferred))
         if not candidates:
             raise ImmichEndpointMissingError(
                 f"Immich {self.version} has no endpoint for {operation.value}"
@@ -264,7 +280,7 @@ class ImmichClient:
         if self.version == previous_version and not chosen:
             raise missing
         self._chosen_routes.pop(operation, None)
-        return await self._call(operation, handlers, retried=True)
+        return await self._call(operation, handlers, preferred=preferred, retried=True)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await self.transport.request_json("GET", path, params=params)
@@ -379,6 +395,7 @@ class ImmichClient:
 
     async def async_get_asset(self, asset_id: str) -> Asset:
         """Return one asset with its EXIF data and people."""
+        asset_id = require_uuid(asset_id, "asset")
         data = await self._call(
             Operation.ASSET,
             {
@@ -391,6 +408,7 @@ class ImmichClient:
 
     async def async_get_thumbnail(self, asset_id: str, size: str = "preview") -> AssetMedia:
         """Return a rendition (`preview` or `thumbnail`) with the content type the server sent."""
+        asset_id = require_uuid(asset_id, "asset")
         raw = await self._call(
             Operation.THUMBNAIL,
             {
@@ -421,7 +439,7 @@ class ImmichClient:
         narrows the library more than to unarchived photos, the client draws from a metadata
         search instead, or from album and tag lists where the search cannot filter by them.
         """
-        search_filter = search_filter or AssetSearchFilter()
+        search_filter = require_filter_ids(search_filter or AssetSearchFilter())
         count = max(1, min(count, MAX_RANDOM_COUNT))
         members = await self._filter_members(search_filter)
         if members is not None:
@@ -471,7 +489,7 @@ class ImmichClient:
         newest_first: bool = True,
     ) -> SearchPage:
         """Return one page of assets matching the filter, newest first unless asked otherwise."""
-        search_filter = search_filter or AssetSearchFilter()
+        search_filter = require_filter_ids(search_filter or AssetSearchFilter())
         # The body's shape depends on the version, so learn it before the first search.
         await self._generation()
         members = await self._filter_members(search_filter)
@@ -479,13 +497,17 @@ class ImmichClient:
             return page_of_assets(members, page, size, newest_first)
 
         body = metadata_search_body(search_filter, self.version, page, size, newest_first)
-        return await self._call(
+        found: SearchPage = await self._call(
             Operation.METADATA_SEARCH,
             {
                 "POST /search/metadata": lambda: self._search_via_post(body),
                 "GET /assets": lambda: self._search_via_get(body, page, size),
             },
         )
+        listable = tuple(asset for asset in found.assets if is_listable(asset, search_filter))
+        if len(listable) == len(found.assets):
+            return found
+        return replace(found, assets=listable, total=len(listable))
 
     async def _search_via_post(self, body: dict[str, Any]) -> SearchPage:
         data = await self._post("search/metadata", body)
@@ -550,6 +572,7 @@ class ImmichClient:
 
     async def _tag_assets(self, tag_id: str) -> list[Asset] | None:
         """Return the assets that carry a tag, or None where the server has no such list."""
+        tag_id = require_uuid(tag_id, "tag")
         data = await self._call_optional(
             Operation.TAG_ASSETS,
             {
@@ -560,7 +583,18 @@ class ImmichClient:
         return None if data is None else _parse(_asset_list, data, "tags/{id}/assets")
 
     async def async_get_memories(self, day: date) -> list[Memory]:
-        """Return the "on this day" memories for a calendar day, oldest year first."""
+        """Return the "on this day" memories for a calendar day, oldest year first.
+
+        The version picks the route and the form of the day. A server whose version misleads
+        gets one retry in the other form, on the two errors that show the wrong one.
+        """
+        await self._generation()
+        # Release notes, not a spec, date the switch from the memory lane to v1.133.
+        preferred = (
+            "GET /memories"
+            if self.version is not None and self.version >= MEMORIES_FOR_SINCE
+            else None
+        )
         memories: list[Memory] = await self._call(
             Operation.MEMORIES,
             {
@@ -568,13 +602,24 @@ class ImmichClient:
                 "GET /assets/memory-lane": lambda: self._memory_lane("assets/memory-lane", day),
                 "GET /asset/memory-lane": lambda: self._memory_lane("asset/memory-lane", day),
             },
+            preferred=preferred,
         )
         return sorted(memories, key=lambda memory: memory.year or 0)
 
     async def _memories(self, day: date) -> list[Memory]:
-        # v3 accepts only YYYY-MM-DD; v2 parses the same text as that day's UTC midnight,
-        # which is what "on this day" needs, so the local calendar day is sent as it is.
-        data = await self._get("memories", {"for": day.isoformat()})
+        # The v3.0.3 spec's `for` is a date (YYYY-MM-DD), and v2.7.5's a date-time, read as
+        # that instant. In both, the day's UTC midnight is the local calendar day.
+        forms = [day.isoformat(), f"{day.isoformat()}T00:00:00.000Z"]
+        if self.generation is None or self.generation < ApiGeneration.V3:
+            forms.reverse()
+        try:
+            data = await self._get("memories", {"for": forms[0]})
+        except ImmichBadRequestError as err:
+            # v3 rejects a date-time with `Validation failed` on the path `for`.
+            if "for" not in err.invalid_fields:
+                raise
+            _LOGGER.debug("Immich %s rejected `for=%s`; sending %s", self.version, *forms)
+            data = await self._get("memories", {"for": forms[1]})
         memories = _parse(
             lambda items: [Memory.from_dict(i) for i in as_list(items)], data, "memories"
         )
@@ -587,7 +632,18 @@ class ImmichClient:
             # ignores the fields it does not know. Without a time zone here, the day starts
             # at UTC midnight.
             params["timestamp"] = f"{day.isoformat()}T00:00:00.000Z"
-        data = await self._get(path, params)
+        try:
+            data = await self._get(path, params)
+        except (ImmichNotFoundError, ImmichBadRequestError) as err:
+            if not _is_memory_lane_read_as_asset_id(err):
+                raise
+            # From v1.133 `GET /assets/{id}` serves this path and rejects `memory-lane` as an
+            # id, so the memory lane is missing here and `/memories` takes over.
+            raise ImmichEndpointMissingError(
+                f"Immich {self.version} has no memory lane: {err}",
+                status=err.status,
+                server_message=err.server_message,
+            ) from err
         memories = _parse(
             lambda items: [Memory.from_memory_lane(i, day) for i in as_list(items)], data, path
         )
@@ -619,17 +675,27 @@ class ImmichClient:
         return list(unique.values())
 
     async def _list_albums(self, params: dict[str, str] | None) -> list[Album]:
-        data = await self._call(
+        def parse(data: Any) -> tuple[Album, ...]:
+            return _parse(
+                lambda items: tuple(Album.from_dict(i) for i in as_list(items)), data, "albums"
+            )
+
+        albums = await self._call(
             Operation.ALBUMS,
             {
-                "GET /album": lambda: self._get("album", params),
-                "GET /albums": lambda: self._get("albums", params),
+                "GET /album": lambda: self._album_lists.async_get(
+                    self.transport, "album", params, parse
+                ),
+                "GET /albums": lambda: self._album_lists.async_get(
+                    self.transport, "albums", params, parse
+                ),
             },
         )
-        return _parse(lambda items: [Album.from_dict(i) for i in as_list(items)], data, "albums")
+        return list(albums)
 
     async def async_get_album(self, album_id: str, *, with_assets: bool = False) -> Album:
         """Return an album; before v3 the server also lists its assets when asked."""
+        album_id = require_uuid(album_id, "album")
         generation = await self._generation()
         # v3.0.3's spec has no `withoutAssets`: its album detail never lists assets.
         params = (
@@ -673,6 +739,7 @@ class ImmichClient:
 
     async def async_get_person(self, person_id: str) -> Person:
         """Return one recognised person."""
+        person_id = require_uuid(person_id, "person")
         data = await self._call(
             Operation.PERSON,
             {
@@ -684,6 +751,7 @@ class ImmichClient:
 
     async def async_get_person_thumbnail(self, person_id: str) -> AssetMedia:
         """Return a person's face thumbnail with the content type the server sent."""
+        person_id = require_uuid(person_id, "person")
         raw = await self._call(
             Operation.PERSON_THUMBNAIL,
             {
@@ -699,6 +767,7 @@ class ImmichClient:
 
     async def async_get_tag(self, tag_id: str) -> Tag:
         """Return one tag."""
+        tag_id = require_uuid(tag_id, "tag")
         data = await self._call(
             Operation.TAG,
             {
@@ -716,6 +785,7 @@ class ImmichClient:
         it made no fullsize image. Both redirects fall back to the preview here, as do
         servers older than the fullsize rendition.
         """
+        asset_id = require_uuid(asset_id, "asset")
         await self._generation()
         if not self.supports(Operation.FULLSIZE):
             return await self.async_get_thumbnail(asset_id, "preview")
@@ -749,6 +819,7 @@ class ImmichClient:
         server responds 206 with `Content-Range` for a range, 200 without one, and 416 for a
         range outside the file, which is returned rather than raised.
         """
+        asset_id = require_uuid(asset_id, "asset")
         headers = {"Accept": "*/*"}
         if byte_range:
             headers["Range"] = byte_range
@@ -783,7 +854,7 @@ class ImmichClient:
         It needs machine learning on the server: Immich responds 400 `Smart search is not
         enabled` otherwise, raised as ImmichBadRequestError.
         """
-        search_filter = search_filter or AssetSearchFilter()
+        search_filter = require_filter_ids(search_filter or AssetSearchFilter())
         await self._generation()
         body = smart_search_body(query, search_filter, self.version, page, size)
         data = await self._call(
@@ -856,7 +927,8 @@ class ImmichClient:
         self, album_id: str, asset_ids: Sequence[str]
     ) -> list[AlbumAssetResult]:
         """Add assets to an album; assets already in it come back with error `duplicate`."""
-        body = {"ids": list(asset_ids)}
+        album_id = require_uuid(album_id, "album")
+        body = {"ids": require_uuids(asset_ids, "asset")}
         data = await self._call(
             Operation.ALBUM_ADD_ASSETS,
             {
@@ -920,6 +992,16 @@ def _image_media(raw: RawResponse, what: str) -> AssetMedia:
             status=raw.status,
         )
     return AssetMedia(raw.body, raw.content_type)
+
+
+def _is_memory_lane_read_as_asset_id(err: ImmichError) -> bool:
+    """Return whether a 400 is the asset route's complaint that `memory-lane` is no UUID:
+    `id must be a UUID` before v3, `Validation failed` on the path `id` from v3."""
+    if err.status != HTTPStatus.BAD_REQUEST:
+        return False
+    if "id must be a uuid" in (err.server_message or "").lower():
+        return True
+    return isinstance(err, ImmichBadRequestError) and err.invalid_fields == ("id",)
 
 
 def _utc_timestamp(value: datetime) -> str:

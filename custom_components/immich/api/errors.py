@@ -57,8 +57,32 @@ class ImmichNotFoundError(ImmichError):
     """An id in the request is unknown, malformed or not visible to this key (HTTP 400 or 404)."""
 
 
+class ImmichInvalidIdError(ImmichNotFoundError):
+    """An id is not a UUID, so it names nothing on the server; raised before any request."""
+
+    def __init__(self, message: str, *, what: str, value: str) -> None:
+        super().__init__(message)
+        self.what = what
+        """Kind of the id, for example `asset` or `album`."""
+        self.value = value
+        """The rejected text."""
+
+
 class ImmichBadRequestError(ImmichError):
     """The server rejected the request for another reason it states (HTTP 400)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        server_message: str | None = None,
+        invalid_fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, status=status, server_message=server_message)
+        self.invalid_fields = invalid_fields
+        """Request fields that failed validation, dotted (`for`), from the `path` of each
+        issue in Immich v3's `Validation failed` body; empty for other bodies."""
 
 
 class ImmichServerError(ImmichError):
@@ -72,3 +96,24 @@ class ImmichUnsupportedVersionError(ImmichError):
         super().__init__(message)
         self.version = version
         """Version the server reported, for example `v1.88.2`, or None when it reported none."""
+
+
+class ImmichRateLimitedError(ImmichError):
+    """The server or a proxy in front of it limits requests (HTTP 429 Too Many Requests).
+
+    The client raises it without a request, too, while an earlier `Retry-After` of the same
+    route has not passed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None,
+        status: int | None = 429,
+        server_message: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, server_message=server_message)
+        self.retry_after = retry_after
+        """Seconds to wait before the next request to the route, or None when the response
+        named no valid `Retry-After`."""

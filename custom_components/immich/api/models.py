@@ -365,6 +365,9 @@ class Asset:
     """Names of the recognised people who have a name."""
     person_ids: tuple[str, ...]
     tags: tuple[str, ...]
+    is_hidden: bool = False
+    """Kept out of the timeline, as the video part of a live photo is: `visibility: hidden`
+    from v1.133, `isVisible: false` before."""
 
     @property
     def description(self) -> str | None:
@@ -406,6 +409,7 @@ class Asset:
             is_archived=optional_bool(data, "isArchived") or visibility == "archive",
             is_trashed=optional_bool(data, "isTrashed"),
             is_offline=optional_bool(data, "isOffline"),
+            is_hidden=visibility == "hidden" or data.get("isVisible") is False,
             width=width,
             height=height,
             duration=optional_str(data, "duration"),

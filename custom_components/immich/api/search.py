@@ -82,13 +82,22 @@ def smart_search_body(
     return {"query": query, "page": page, "size": size, **body}
 
 
+def is_listable(asset: Asset, search_filter: AssetSearchFilter) -> bool:
+    """Return whether an asset may be listed at all: never when trashed, offline or hidden,
+    and when archived only if the filter includes archived assets.
+
+    Some servers ignore `visibility` in a search, so the client checks the results itself.
+    """
+    if asset.is_trashed or asset.is_offline or asset.is_hidden:
+        return False
+    return search_filter.include_archived or not asset.is_archived
+
+
 def matches_filter(asset: Asset, search_filter: AssetSearchFilter) -> bool:
-    """Return whether an asset passes the filter; trashed and offline assets never do."""
-    if asset.is_trashed or asset.is_offline:
+    """Return whether an asset passes the filter; trashed, offline and hidden assets never do."""
+    if not is_listable(asset, search_filter):
         return False
     if search_filter.asset_type is not None and asset.type is not search_filter.asset_type:
-        return False
-    if asset.is_archived and not search_filter.include_archived:
         return False
     if search_filter.is_favorite is not None and asset.is_favorite != search_filter.is_favorite:
         return False

@@ -6,8 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 import json
+import re
 import ssl
+import time
 from typing import Any
 
 import aiohttp
@@ -23,6 +27,7 @@ from .errors import (
     ImmichError,
     ImmichNotFoundError,
     ImmichPermissionError,
+    ImmichRateLimitedError,
     ImmichServerError,
     ImmichTimeoutError,
     ImmichTLSError,
@@ -34,6 +39,11 @@ MISSING_PERMISSION_PREFIX = "Missing required permission:"
 # Immich responds to a bad id with a 400 such as "Not found or no album.read access" or
 # "id must be a UUID". Other 400s are validation failures of the request itself.
 ID_ERROR_MARKERS = ("not found", "must be a uuid", "no such", "does not exist")
+# A longer `Retry-After` is cut to this, so a misconfigured proxy cannot stop polling for days.
+MAX_RETRY_AFTER = 3600.0
+UUID_SEGMENT = re.compile(
+    r"(?<=/)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=/|$)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,10 @@ class Transport:
         self._api_url = api_url
         self._api_key = api_key
         self._request_timeout = request_timeout
+        self._retry_not_before: dict[str, float] = {}
+        """`time.monotonic()` before which a route that returned 429 gets no request, by
+        route template such as `GET /api/assets/{id}/thumbnail`, so one wait covers every
+        asset and the mapping stays as small as the set of routes."""
 
     def url_for(self, path: str) -> URL:
         """Return the absolute URL of an API path such as `assets/<id>/thumbnail`."""
@@ -107,12 +121,14 @@ class Transport:
         extra_headers: dict[str, str] | None = None,
         allow_redirects: bool = True,
         limit_total_time: bool = True,
+        passed_statuses: Collection[int] = (),
     ) -> RawResponse:
         """Send one request and return the whole response; raise an ImmichError on failure.
 
         With `allow_redirects=False` a redirect (HTTP 3xx) is returned for the caller to
         inspect. With `limit_total_time=False` the request timeout bounds connecting and each
-        wait for data instead of the whole exchange, so a large upload can take longer.
+        wait for data instead of the whole exchange, so a large upload can take longer. A
+        status in `passed_statuses` (for example 304 Not Modified) is returned, not raised.
         """
         description = f"{method} /api/{path.lstrip('/')}"
         options: dict[str, Any] = {}
@@ -124,6 +140,7 @@ class Transport:
             timeout_text = f"after waiting {self._request_timeout:g} s for data"
             options["timeout"] = self._idle_timeout()
 
+        self._raise_if_rate_limited(description)
         with _mapped_errors(description, timeout_text):
             async with asyncio.timeout(total_timeout):
                 async with self._session.request(
@@ -141,7 +158,10 @@ class Transport:
 
         if not allow_redirects and 300 <= raw.status < 400:
             return raw
-        raise_for_status(raw, description)
+        if raw.status in passed_statuses:
+            return raw
+        if raw.status >= 300:
+            raise self._status_error(raw, description)
         return raw
 
     async def open_stream(
@@ -162,6 +182,7 @@ class Transport:
         """
         description = f"{method} /api/{path.lstrip('/')}"
         timeout_text = f"after {self._request_timeout:g} s"
+        self._raise_if_rate_limited(description)
         with _mapped_errors(description, timeout_text):
             async with asyncio.timeout(self._request_timeout):
                 response = await self._session.request(
@@ -187,7 +208,33 @@ class Transport:
                     body = await response.read()
         finally:
             response.release()
-        raise status_error(RawResponse(response.status, response.headers, body), description)
+        raise self._status_error(RawResponse(response.status, response.headers, body), description)
+
+    def _raise_if_rate_limited(self, description: str) -> None:
+        """Raise ImmichRateLimitedError, sending nothing, while a route's Retry-After lasts."""
+        route = route_template(description)
+        not_before = self._retry_not_before.get(route)
+        if not_before is None:
+            return
+        remaining = not_before - time.monotonic()
+        if remaining <= 0:
+            del self._retry_not_before[route]
+            return
+        raise ImmichRateLimitedError(
+            f"{description} is rate limited (HTTP 429); the next request is sent after "
+            f"{remaining:.0f} s",
+            retry_after=remaining,
+            status=None,
+        )
+
+    def _status_error(self, raw: RawResponse, description: str) -> ImmichError:
+        """Return the error for a failed response, and remember a 429's Retry-After."""
+        error = status_error(raw, description)
+        if isinstance(error, ImmichRateLimitedError) and error.retry_after:
+            self._retry_not_before[route_template(description)] = (
+                time.monotonic() + error.retry_after
+            )
+        return error
 
     def _headers(self, extra_headers: dict[str, str] | None) -> dict[str, str]:
         headers = {"x-api-key": self._api_key, "Accept": "application/json"}
@@ -238,6 +285,25 @@ def server_message(raw: RawResponse) -> str | None:
     return str(message) if message is not None else None
 
 
+def invalid_fields(raw: RawResponse) -> tuple[str, ...]:
+    """Return the dotted `path` of each issue in a v3 `Validation failed` body, such as `for`."""
+    if "json" not in raw.content_type:
+        return ()
+    try:
+        data = json.loads(raw.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return ()
+    issues = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(issues, list):
+        return ()
+    fields = []
+    for issue in issues:
+        path = issue.get("path") if isinstance(issue, dict) else None
+        if isinstance(path, list) and path:
+            fields.append(".".join(str(part) for part in path))
+    return tuple(fields)
+
+
 def raise_for_status(raw: RawResponse, description: str) -> None:
     """Raise the ImmichError subclass that matches a non-2xx response."""
     if raw.status >= 300:
@@ -253,6 +319,12 @@ def status_error(raw: RawResponse, description: str) -> ImmichError:
 
     if status == 401:
         error = ImmichAuthenticationError(detail, status=status, server_message=message)
+    elif status == 429:
+        retry_after = retry_after_seconds(raw.headers.get("Retry-After"))
+        wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+        error = ImmichRateLimitedError(
+            detail + wait, retry_after=retry_after, server_message=message
+        )
     elif status == 403 and message and message.startswith(MISSING_PERMISSION_PREFIX):
         permission = message[len(MISSING_PERMISSION_PREFIX) :].strip()
         error = ImmichPermissionError(detail, permission=permission, server_message=message)
@@ -265,7 +337,9 @@ def status_error(raw: RawResponse, description: str) -> ImmichError:
     elif (status in (400, 404) and message and _is_id_error(message)) or status == 404:
         error = ImmichNotFoundError(detail, status=status, server_message=message)
     elif status == 400:
-        error = ImmichBadRequestError(detail, status=status, server_message=message)
+        error = ImmichBadRequestError(
+            detail, status=status, server_message=message, invalid_fields=invalid_fields(raw)
+        )
     elif status >= 500 and message is None:
         error = ImmichServerError(
             f"{description} failed with HTTP {status} ({raw.content_type} body); "
@@ -275,6 +349,35 @@ def status_error(raw: RawResponse, description: str) -> ImmichError:
     else:
         error = ImmichServerError(detail, status=status, server_message=message)
     return error
+
+
+def route_template(description: str) -> str:
+    """Return a request description with each UUID path segment replaced by `{id}`."""
+    return UUID_SEGMENT.sub("{id}", description)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Return the seconds a `Retry-After` header asks to wait, from either of its forms.
+
+    The header is a number of seconds (`120`) or an HTTP date (`Wed, 21 Oct 2026 07:28:00
+    GMT`). Returns None for a missing or invalid value, 0 for a date in the past, and at most
+    MAX_RETRY_AFTER.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            # `-0000` parses without a zone, and HTTP dates are in UTC.
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 @contextmanager

@@ -22,7 +22,9 @@ SEQUENTIAL_PAGE_SIZE = 50
 RECENT_MEMORY = 50
 """How many recently shown asset ids a shuffled feed avoids repeating."""
 MAX_FILL_ATTEMPTS = 2
-"""Random batches fetched per refill before recently shown photos may repeat."""
+"""Random batches fetched per refill before the feed reads a metadata search page instead."""
+SEARCH_PAGE_SIZE = 100
+"""Assets per metadata search page that a shuffled feed shuffles when random draws repeat."""
 MAX_MEMORY_YEARS = 100
 
 
@@ -58,7 +60,12 @@ class Feed(ABC):
 
 
 class ShuffleFeed(Feed):
-    """Random photos from one or more scopes, one server-side random batch at a time."""
+    """Random photos from one or more scopes, one server-side random batch at a time.
+
+    Some servers' random search returns nothing, or the same few assets on every call, for
+    a scope that has photos. When a scope's random batch has no photo that was not shown
+    lately, the feed reads a page of the scope's metadata search instead and shuffles it.
+    """
 
     def __init__(self, client: ImmichClient, scopes: list[Scope]) -> None:
         self._client = client
@@ -66,10 +73,13 @@ class ShuffleFeed(Feed):
         self._batch: deque[Candidate] = deque()
         self._recent: deque[str] = deque(maxlen=RECENT_MEMORY)
         self._empty_scopes: set[int] = set()
+        self._search_pages: dict[int, int] = {}
+        """Next metadata search page of each scope whose random draws repeated."""
 
     def reset(self) -> None:
         self._batch.clear()
         self._empty_scopes.clear()
+        self._search_pages.clear()
 
     async def async_next(self) -> Candidate | None:
         if not self._batch and not await self._async_fill():
@@ -79,37 +89,46 @@ class ShuffleFeed(Feed):
         return candidate
 
     async def _async_fill(self) -> bool:
-        """Fetch a random batch, preferring photos not shown lately; False when all scopes are empty."""
-        assets: list[Asset] = []
-        scope: Scope | None = None
-        for _attempt in range(MAX_FILL_ATTEMPTS):
-            picked = await self._async_fetch_batch()
-            if picked is None:
-                break
-            scope, assets = picked
-            fresh = [asset for asset in assets if asset.id not in self._recent]
-            if fresh:
-                assets = fresh
-                break
-            if len(assets) < RANDOM_BATCH_SIZE:
-                # The whole scope fits in one batch and all of it was shown lately.
-                break
-        if scope is None or not assets:
-            return False
-        self._batch.extend(Candidate(asset, album_name=scope.album_name) for asset in assets)
-        return True
-
-    async def _async_fetch_batch(self) -> tuple[Scope, list[Asset]] | None:
+        """Add a batch of one scope, preferring photos not shown lately; False when all
+        scopes are empty."""
         while len(self._empty_scopes) < len(self._scopes):
             index = self._pick_scope()
-            scope = self._scopes[index]
-            assets = await self._client.async_get_random_assets(
-                RANDOM_BATCH_SIZE, scope.search_filter
-            )
+            assets = await self._async_draw(index)
             if assets:
-                return scope, assets
+                album_name = self._scopes[index].album_name
+                self._batch.extend(Candidate(asset, album_name=album_name) for asset in assets)
+                return True
             self._empty_scopes.add(index)
-        return None
+        return False
+
+    async def _async_draw(self, index: int) -> list[Asset]:
+        """Return assets of a scope, those not shown lately when there are any; empty when
+        neither the random search nor the metadata search finds any."""
+        search_filter = self._scopes[index].search_filter
+        drawn: list[Asset] = []
+        for _attempt in range(MAX_FILL_ATTEMPTS):
+            drawn = await self._client.async_get_random_assets(RANDOM_BATCH_SIZE, search_filter)
+            fresh = self._fresh(drawn)
+            if fresh:
+                return fresh
+            if len(drawn) < RANDOM_BATCH_SIZE:
+                # A short batch is the whole scope, or a random search that repeats itself.
+                break
+
+        page_number = self._search_pages.get(index, 1)
+        page = await self._client.async_search_metadata(
+            search_filter, page=page_number, size=SEARCH_PAGE_SIZE
+        )
+        self._search_pages[index] = page_number + 1 if page.next_page else 1
+        paged = list(page.assets)
+        random.shuffle(paged)
+        # Every photo of a small scope was shown lately, so some repeat.
+        return self._fresh(paged) or paged or drawn
+
+    def _fresh(self, assets: list[Asset]) -> list[Asset]:
+        """Return the assets not shown lately, each once."""
+        unique = {asset.id: asset for asset in assets if asset.id not in self._recent}
+        return list(unique.values())
 
     def _pick_scope(self) -> int:
         choices = [i for i in range(len(self._scopes)) if i not in self._empty_scopes]

@@ -33,6 +33,8 @@ MAX_SERVER_ERRORS_IN_A_ROW = 3
 
 One photo whose preview fails (a corrupt file) is skipped. When several in a row fail, the
 server is down or a proxy returns error pages, and trying more photos only floods it."""
+MAX_OFFERS_OF_CURRENT = 3
+"""Times the feed may offer the photo on show before the player shows it again."""
 HISTORY_LENGTH = 20
 """Photos `previous` can step back through; only the newest keeps its image bytes."""
 KEEP_BYTES_FOR_PREVIOUS = 1
@@ -196,6 +198,7 @@ class SlideshowPlayer:
 
     async def _async_load_next(self) -> Slide | None:
         """Find the next matching photo and fetch its preview; None when the source has none."""
+        offers_of_current = 0
         for _ in range(MAX_CANDIDATES_PER_ADVANCE):
             candidate = await self._feed.async_next()
             if candidate is None:
@@ -203,7 +206,11 @@ class SlideshowPlayer:
             if not matches_orientation(candidate.asset, self._orientation):
                 continue
             if self.current is not None and candidate.asset.id == self.current.asset.id:
-                continue
+                offers_of_current += 1
+                # A source whose only photo is on show offers it again and again, and
+                # each offer can cost a request: show it again rather than keep asking.
+                if offers_of_current < MAX_OFFERS_OF_CURRENT:
+                    continue
             slide = await self._async_load_slide(candidate)
             if slide is not None:
                 return slide
