@@ -24,7 +24,11 @@ from custom_components.immich.const import CONF_URL, DOMAIN
 from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, PROFILES, EmulatorServer
 from immich_emulator.thread import EmulatorThread
 from tests import generations
+from tests.key_sweep import KeySweep
 from tests.tls import self_signed_context
+
+# `pytester` runs a leaking test in a subprocess, to check that the key sweep fails it.
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     # Test modules read it while they are collected, which is after this hook.
     generations.selected_profile = config.getoption("--immich-profile")
+    config.pluginmanager.register(KeySweep(), "immich_key_sweep")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
