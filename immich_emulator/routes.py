@@ -534,7 +534,18 @@ async def people_list(request: web.Request) -> web.Response:
         for person in library.assets.get(asset_id, {}).get("people") or []
     }
     people = [p for pid, p in library.people.items() if pid in seen]
-    return _json({"people": people, "hasNextPage": False, "total": len(people), "hidden": 0})
+    # The v2.7.5 spec pages the list with `page` (from 1) and `size` (default 500).
+    page = int(request.query.get("page") or 1)
+    size = int(request.query.get("size") or 500)
+    items = people[(page - 1) * size : page * size]
+    return _json(
+        {
+            "people": items,
+            "hasNextPage": page * size < len(people),
+            "total": len(people),
+            "hidden": 0,
+        }
+    )
 
 
 async def person_thumbnail(request: web.Request) -> web.Response:

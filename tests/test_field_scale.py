@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 import gc
 import logging
 import time
@@ -15,10 +16,11 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.immich import compat
+from custom_components.immich import compat, slideshow_choices
 from custom_components.immich.api import (
     Album,
     Asset,
+    AssetSearchFilter,
     ImmichClient,
     ImmichServerError,
     SearchPage,
@@ -28,6 +30,7 @@ from custom_components.immich.const import DOMAIN
 from custom_components.immich.image import ImmichSlideshowImage
 from custom_components.immich.media_browser import PAGE_SIZE
 from custom_components.immich.media_source import SEARCH_RESULT_SIZE
+from custom_components.immich.slideshow.feeds import MemoriesFeed
 from custom_components.immich.slideshow.settings import (
     SUBENTRY_TYPE_SLIDESHOW,
     Order,
@@ -46,6 +49,7 @@ from immich_emulator.virtual import ASSET_ID_PREFIX, LARGE_ALBUM_ID
 from immich_emulator.virtual_server import VirtualAlbumServer
 
 from .conftest import entry_data_for
+from .test_field_assets import add_asset
 
 LARGE_ALBUM_SIZE = 25_000
 SEARCH_DELAY = 0.05
@@ -375,3 +379,45 @@ async def test_browse_albums_three_times(
     assert listings[1] == listings[0]
     assert listings[2] == listings[0]
     assert len(set(listings[0])) == len(listings[0])
+
+
+# Other capped lists log their cap once
+
+
+async def test_memories_fallback_truncation_logged_once(
+    emulator: EmulatorServer, client: ImmichClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.library.memories_enabled = False
+    emulator.library.search_page_size = 2
+    for number in range(1, 4):
+        taken = f"2020-06-03T{number + 8:02d}:00:00.000Z"
+        add_asset(emulator, number, fileCreatedAt=taken, localDateTime=taken)
+    caplog.set_level(logging.INFO, "custom_components.immich")
+    feed = MemoriesFeed(client, AssetSearchFilter(), lambda: date(2026, 6, 3), shuffle=False)
+
+    found = [await feed.async_candidates_for(date(2026, 6, 3)) for _ in range(3)]
+
+    assert all(len(candidates) == 2 for candidates in found)
+    logged = [record for record in caplog.records if "show only the first" in record.msg]
+    assert len(logged) == 1
+
+
+async def test_people_truncation_logged_once(
+    emulator: EmulatorServer,
+    client: ImmichClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(slideshow_choices, "MAX_PEOPLE_PAGES", 1)
+    monkeypatch.setattr(slideshow_choices, "PEOPLE_PAGE_SIZE", 1)
+    monkeypatch.setattr(slideshow_choices, "_people_truncation_logged", set())
+    caplog.set_level(logging.INFO, "custom_components.immich")
+
+    choices = [
+        await slideshow_choices.async_load_choices(client, Source.PEOPLE, ADMIN_USER_ID)
+        for _ in range(3)
+    ]
+
+    assert all(len(listed) == 1 for listed in choices)
+    logged = [record for record in caplog.records if "people list" in record.msg]
+    assert len(logged) == 1

@@ -264,10 +264,15 @@ async def test_people_pages(
     monkeypatch.setattr(media_browser, "PAGE_SIZE", 1)
 
     first = await browse(hass, f"{ADMIN_USER_ID}|people")
-
-    # The emulator sends every person with hasNextPage false, so no next page is offered.
-    assert f"{ADMIN_USER_ID}|people|@2" not in child_ids(first)
     second = await browse(hass, f"{ADMIN_USER_ID}|people|@2")
+
+    next_page = f"{ADMIN_USER_ID}|people|@2"
+    first_people = [child for child in child_ids(first) if child != next_page]
+    second_people = [child for child in child_ids(second) if not child.endswith("|@3")]
+    assert next_page in child_ids(first)
+    assert len(first_people) == 1
+    assert len(second_people) == 1
+    assert first_people != second_people
     assert second.title == "People (page 2)"
 
 

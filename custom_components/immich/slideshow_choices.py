@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import logging
 
 from .api import Album, ImmichClient, Person, Tag
 from .slideshow.settings import Source
 
 # NOTE: the list shows at most 20 pages of 500 people. In a library with more recognised
-# people (unnamed faces count too), the rest are missing from the list.
+# people (unnamed faces count too), the rest are missing from the list, which is logged once
+# per server.
 MAX_PEOPLE_PAGES = 20
 PEOPLE_PAGE_SIZE = 500
 MAX_NAMES_IN_TITLE = 3
+
+_LOGGER = logging.getLogger(__name__)
+_people_truncation_logged: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,15 @@ async def _async_get_all_people(client: ImmichClient) -> list[Person]:
         result = await client.async_get_people(page=page, size=PEOPLE_PAGE_SIZE)
         people.extend(result.people)
         if not result.has_next_page:
-            break
+            return people
+
+    if client.server_url not in _people_truncation_logged:
+        _people_truncation_logged.add(client.server_url)
+        _LOGGER.info(
+            "The people list of %s shows only the first %d people of the server",
+            client.server_url,
+            len(people),
+        )
     return people
 
 

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+import logging
 import random
 
 from ..api import Asset, AssetSearchFilter, ImmichClient
@@ -26,6 +27,10 @@ MAX_FILL_ATTEMPTS = 2
 SEARCH_PAGE_SIZE = 100
 """Assets per metadata search page that a shuffled feed shuffles when random draws repeat."""
 MAX_MEMORY_YEARS = 100
+MEMORY_SEARCH_PAGE_SIZE = 250
+"""Photos per earlier year that the memories fallback reads from its search window."""
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +206,7 @@ class MemoriesFeed(Feed):
         self._position = 0
         self.used_fallback = False
         """Whether today's photos came from the metadata search instead of server memories."""
+        self._truncation_logged = False
 
     def reset(self) -> None:
         self._day = None
@@ -263,7 +269,17 @@ class MemoriesFeed(Feed):
                 taken_after=midnight - timedelta(hours=14),
                 taken_before=midnight + timedelta(hours=38),
             )
-            page = await self._client.async_search_metadata(window, page=1, size=250)
+            page = await self._client.async_search_metadata(
+                window, page=1, size=MEMORY_SEARCH_PAGE_SIZE
+            )
+            if page.next_page is not None and not self._truncation_logged:
+                self._truncation_logged = True
+                _LOGGER.info(
+                    "Memories of %s from %d show only the first %d photos taken around that day",
+                    day.strftime("%B %d"),
+                    year,
+                    MEMORY_SEARCH_PAGE_SIZE,
+                )
             items.extend(
                 Candidate(asset, memory_year=year)
                 for asset in page.assets
