@@ -74,13 +74,18 @@ def url_expiry(lifetime: timedelta) -> datetime:
 def assets_response(
     hass: HomeAssistant,
     entry: ImmichConfigEntry,
+    client: ImmichClient,
     candidates: list[Candidate],
     today: date,
     url_lifetime: timedelta,
 ) -> dict[str, Any]:
-    """Return `assets` (attributes and a signed preview URL each) and `url_expires_at`."""
+    """Return `assets` (attributes and a signed preview URL each) and `url_expires_at`.
+
+    `client` is the one the action used: a version change that the action's requests found
+    may have reloaded the entry meanwhile, and a reloading entry has no runtime data.
+    """
     expires_at = url_expiry(url_lifetime)
-    server_url = entry.runtime_data.client.server_url
+    server_url = client.server_url
     source_id = source_id_of(entry)
     base_url = _home_assistant_url(hass)
     assets = []

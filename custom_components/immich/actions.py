@@ -34,12 +34,12 @@ from .action_assets import (
 from .action_helpers import async_get_album_for_action, entry_for_action, service_error
 from .api import (
     ImmichBadRequestError,
+    ImmichClient,
     ImmichError,
     QueueCommand,
 )
 from .compat import async_target_entity_ids, vol
 from .const import DOMAIN, LOGGER
-from .coordinator import ImmichConfigEntry
 from .image import ImmichSlideshowImage, local_today
 from .slideshow.build import base_filter
 from .slideshow.feeds import Candidate, MemoriesFeed
@@ -204,7 +204,7 @@ async def _async_get_random_assets(call: ServiceCall) -> ServiceResponse:
     if album_id := call.data.get(ATTR_ALBUM_ID):
         # NOTE: servers before v1.116 serve random requests through `GET /assets/random`,
         # which has no album filter, so there the photos can come from outside the album.
-        album_name = await _async_album_name(entry, album_id)
+        album_name = await _async_album_name(client, album_id)
         search_filter = replace(search_filter, album_ids=(album_id,))
 
     try:
@@ -213,14 +213,14 @@ async def _async_get_random_assets(call: ServiceCall) -> ServiceResponse:
         raise service_error(err) from err
     candidates = [Candidate(asset, album_name=album_name) for asset in assets]
     return assets_response(
-        call.hass, entry, candidates, local_today(), call.data[ATTR_URL_EXPIRES_IN]
+        call.hass, entry, client, candidates, local_today(), call.data[ATTR_URL_EXPIRES_IN]
     )
 
 
-async def _async_album_name(entry: ImmichConfigEntry, album_id: str) -> str:
+async def _async_album_name(client: ImmichClient, album_id: str) -> str:
     """Return an album's name, or raise ServiceValidationError when the album is unknown."""
     try:
-        album = await async_get_album_for_action(entry.runtime_data.client, album_id)
+        album = await async_get_album_for_action(client, album_id)
     except ImmichError as err:
         raise service_error(err) from err
     return album.name
@@ -245,7 +245,9 @@ async def _async_get_memories(call: ServiceCall) -> ServiceResponse:
     except ImmichError as err:
         raise service_error(err) from err
 
-    response = assets_response(call.hass, entry, candidates, day, call.data[ATTR_URL_EXPIRES_IN])
+    response = assets_response(
+        call.hass, entry, client, candidates, day, call.data[ATTR_URL_EXPIRES_IN]
+    )
     response[ATTR_DATE] = day.isoformat()
     response["total"] = total
     return response

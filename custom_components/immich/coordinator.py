@@ -100,6 +100,7 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
         *,
         kind: str,
         update_interval: timedelta,
+        retry_interval: timedelta | None = None,
     ) -> None:
         super().__init__(
             hass,
@@ -109,6 +110,9 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             update_interval=update_interval,
         )
         self.client = client
+        self._poll_interval = update_interval
+        self._retry_interval = retry_interval or update_interval
+        """Time to the next poll after a failed one."""
         self._missing_permissions: set[str] = set()
         self._auth_failed = False
 
@@ -117,6 +121,16 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Request this coordinator's data from the server."""
 
     async def _async_update_data(self) -> DataT:
+        try:
+            data = await self._async_fetch_mapped()
+        except (UpdateFailed, ConfigEntryAuthFailed):
+            self.update_interval = self._retry_interval
+            raise
+        self.update_interval = self._poll_interval
+        return data
+
+    async def _async_fetch_mapped(self) -> DataT:
+        """Fetch this coordinator's data, turning client errors into Home Assistant's."""
         try:
             data = await self._async_fetch()
         except ImmichAuthenticationError as err:
@@ -196,15 +210,14 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
     def _poll_delay_after(self, retry_after: float | None) -> float | None:
         """Return the seconds until the next poll after a 429: the server's `Retry-After`,
         but never sooner than the usual interval."""
-        if retry_after is None or self.update_interval is None:
+        if retry_after is None:
             return None
-        return max(retry_after, self.update_interval.total_seconds())
+        return max(retry_after, self._retry_interval.total_seconds())
 
     @callback
     def _async_withdraw_reauth(self) -> None:
         """Abort the re-authentication this coordinator asked for: the key works again."""
-        for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
-            self.hass.config_entries.flow.async_abort(flow["flow_id"])
+        async_withdraw_reauth(self.hass, self.config_entry)
 
     @callback
     def _async_report_missing_permission(self, permission: str) -> None:
@@ -227,7 +240,16 @@ class ImmichServerCoordinator(ImmichCoordinator[ImmichServerData]):
     """Polls the server's version, build details and latest release."""
 
     def __init__(self, hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient) -> None:
-        super().__init__(hass, entry, client, kind="server", update_interval=SERVER_INTERVAL)
+        # A failed poll is retried on the statistics cadence, so an outage across the 6-hour
+        # poll does not leave the update entity unavailable for 6 more hours.
+        super().__init__(
+            hass,
+            entry,
+            client,
+            kind="server",
+            update_interval=SERVER_INTERVAL,
+            retry_interval=STATISTICS_INTERVAL,
+        )
         self._fetching = False
 
     @callback
@@ -279,6 +301,13 @@ class ImmichServerCoordinator(ImmichCoordinator[ImmichServerData]):
         device = async_get_entry_device(self.hass, self.config_entry.entry_id)
         if device is not None and device.sw_version != version:
             dr.async_get(self.hass).async_update_device(device.id, sw_version=version)
+
+
+@callback
+def async_withdraw_reauth(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Abort an entry's open re-authentication flows, because its key works again."""
+    for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
+        hass.config_entries.flow.async_abort(flow["flow_id"])
 
 
 class ImmichStatisticsCoordinator(ImmichCoordinator[ImmichStatisticsData]):

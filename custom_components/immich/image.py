@@ -20,7 +20,7 @@ from .api import (
     ImmichPermissionError,
 )
 from .const import DOMAIN, LOGGER
-from .coordinator import ImmichConfigEntry
+from .coordinator import ImmichConfigEntry, async_withdraw_reauth
 from .issues import async_create_missing_permission_issue, async_delete_missing_permission_issue
 from .slideshow.attributes import ATTR_STATUS, SLIDE_ATTRIBUTES, empty_state_svg, slide_attributes
 from .slideshow.build import async_build_feed
@@ -88,6 +88,7 @@ class ImmichSlideshowImage(ImageEntity):
         self._advance_lock = asyncio.Lock()
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._problem_logged = False
+        self._reauth_requested = False
         self._empty_logged = False
         self._missing_permission: str | None = None
         self._permission_retry_at: datetime | None = None
@@ -176,6 +177,7 @@ class ImmichSlideshowImage(ImageEntity):
                 await self._async_step_locked(forward)
             except ImmichAuthenticationError:
                 self._mark_problem("the API key was rejected")
+                self._reauth_requested = True
                 self._entry.async_start_reauth(self.hass)
             except ImmichPermissionError as err:
                 self._mark_problem(f"the API key lacks the permission {err.permission}")
@@ -190,6 +192,9 @@ class ImmichSlideshowImage(ImageEntity):
             else:
                 self._mark_recovered()
                 self._async_permission_granted()
+                if self._reauth_requested:
+                    self._reauth_requested = False
+                    async_withdraw_reauth(self.hass, self._entry)
             self.async_write_ha_state()
 
     def _waiting_for_permission(self) -> bool:

@@ -14,7 +14,7 @@ from ..api import (
     Asset,
     AssetMedia,
     ImmichClient,
-    ImmichConnectionError,
+    ImmichError,
     ImmichNotFoundError,
     ImmichServerError,
 )
@@ -177,7 +177,12 @@ class SlideshowPlayer:
         if task is not None:
             try:
                 slide = await task
-            except (asyncio.CancelledError, ImmichConnectionError):
+            except asyncio.CancelledError:
+                slide = None
+            except ImmichError as err:
+                # The prefetch ran up to an interval ago, and the server may have recovered
+                # since, so its error is stale: the photo is loaded again now instead.
+                _LOGGER.debug("Prefetching the next photo failed, loading it again: %s", err)
                 slide = None
             if slide is not None:
                 return slide
