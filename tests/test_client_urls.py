@@ -12,8 +12,10 @@ from custom_components.immich.api import (
     ImmichClient,
     ImmichUnsupportedVersionError,
     InvalidServerUrlError,
+    ServerUrlCredentialsError,
     format_server_url,
     normalize_server_url,
+    remove_user_info,
 )
 from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, HOLIDAYS_ALBUM_ID, EmulatorServer
 from tests.generations import each_profile
@@ -152,3 +154,38 @@ def test_normalize_server_url(text: str, expected: str) -> None:
 def test_normalize_rejects_invalid_url(text: str) -> None:
     with pytest.raises(InvalidServerUrlError):
         normalize_server_url(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://alice:s3cretpw@127.0.0.1:2283/",
+        "http://alice@127.0.0.1:2283",
+        "http://:s3cretpw@127.0.0.1:2283/api",
+        "https://alice%40home:s3cretpw@example.com/photos",
+    ],
+)
+def test_normalize_rejects_user_info(text: str) -> None:
+    with pytest.raises(ServerUrlCredentialsError) as caught:
+        normalize_server_url(text)
+
+    assert isinstance(caught.value, InvalidServerUrlError)
+    assert "s3cretpw" not in str(caught.value)
+    assert "alice" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://alice:s3cretpw@127.0.0.1:2283/", "http://127.0.0.1:2283/"),
+        ("https://alice@example.com/photos/api", "https://example.com/photos/api"),
+        ("http://127.0.0.1:2283", "http://127.0.0.1:2283"),
+    ],
+)
+def test_remove_user_info(text: str, expected: str) -> None:
+    assert remove_user_info(text) == expected
+
+
+def test_client_rejects_user_info() -> None:
+    with pytest.raises(ServerUrlCredentialsError):
+        ImmichClient("http://alice:s3cretpw@127.0.0.1:2283", ADMIN_KEY)

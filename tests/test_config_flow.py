@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from unittest.mock import AsyncMock, patch
 
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_SSL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
@@ -351,3 +353,106 @@ async def test_user_flow_keeps_key_after_error(
         if getattr(key, "description", None)
     }
     assert suggested[CONF_API_KEY] == ADMIN_KEY
+
+
+def with_user_info(url: str) -> str:
+    """Return the URL with a user name and password before the host."""
+    return url.replace("http://", "http://alice:s3cretpw@", 1)
+
+
+async def test_user_flow_rejects_credentials_in_url(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    _, errors, placeholders = await _submit_expecting_error(
+        hass, with_user_info(f"{emulator.url}/"), ADMIN_KEY
+    )
+
+    assert errors == {CONF_URL: "url_has_credentials"}
+    assert "s3cretpw" not in str(placeholders)
+    assert emulator.stats.total == 0
+
+
+async def test_user_flow_rejects_user_name_in_url(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    url = emulator.url.replace("http://", "http://alice@", 1)
+
+    _, errors, _ = await _submit_expecting_error(hass, url, ADMIN_KEY)
+
+    assert errors == {CONF_URL: "url_has_credentials"}
+    assert emulator.stats.total == 0
+
+
+async def test_reconfigure_rejects_credentials_in_url(
+    hass: HomeAssistant, emulator: EmulatorServer, config_entry: MockConfigEntry
+) -> None:
+    config_entry.add_to_hass(hass)
+    result = await config_entry.start_reconfigure_flow(hass)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: with_user_info(emulator.url), CONF_VERIFY_SSL: True}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "url_has_credentials"}
+    assert config_entry.data[CONF_URL] == emulator.url
+    assert emulator.stats.total == 0
+
+
+@asynccontextmanager
+async def serve_on_every_path(
+    status: int, content_type: str, body: str
+) -> AsyncIterator[tuple[str, list[str]]]:
+    """Run a web server on 127.0.0.1 that sends one response to every request.
+
+    A router's page or another web app does this. Yields the URL and the requests received.
+    """
+    requests: list[str] = []
+
+    async def respond(request: web.Request) -> web.Response:
+        requests.append(f"{request.method} {request.path}")
+        return web.Response(status=status, text=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", respond)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", requests
+    finally:
+        await runner.cleanup()
+
+
+ROUTER_PAGE = "<!DOCTYPE html><html><head><title>Router login</title></head><body></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/html", ROUTER_PAGE),
+        ("application/json", '{"hello":"world"}'),
+        ("application/json", "[]"),
+        ("text/plain", "OK"),
+        ("application/json", "<html>"),
+    ],
+)
+async def test_user_flow_other_web_app_not_immich(
+    hass: HomeAssistant, socket_enabled: None, content_type: str, body: str
+) -> None:
+    async with serve_on_every_path(200, content_type, body) as (url, requests):
+        _, errors, _ = await _submit_expecting_error(hass, url, ADMIN_KEY)
+
+    assert errors == {CONF_URL: "not_immich"}
+    assert requests == ["GET /api/server/version"]
+
+
+async def test_user_flow_proxy_error_everywhere(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A proxy's HTML 502 page stays a server error, because Immich behind it may be restarting."""
+    async with serve_on_every_path(502, "text/html", "<html>Bad Gateway</html>") as (url, _):
+        _, errors, placeholders = await _submit_expecting_error(hass, url, ADMIN_KEY)
+
+    assert errors == {"base": "server_error"}
+    assert "502" in placeholders["error"]

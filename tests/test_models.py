@@ -276,7 +276,7 @@ def test_user_optional_fields_missing() -> None:
 
 
 def test_user_without_id_rejected() -> None:
-    with pytest.raises(ValueError, match="'id'"):
+    with pytest.raises(ValueError, match="without the field `id`"):
         User.from_dict(without(USER, "id"))
 
 
@@ -505,7 +505,7 @@ def test_asset_unknown_type_is_other() -> None:
 
 
 def test_asset_without_id_rejected() -> None:
-    with pytest.raises(ValueError, match="'id'"):
+    with pytest.raises(ValueError, match="without the field `id`"):
         Asset.from_dict(without(IMAGE, "id"))
 
 

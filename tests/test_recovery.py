@@ -40,7 +40,7 @@ async def step(hass: HomeAssistant, entity_id: str) -> None:
 async def test_failed_prefetch_retried_after_recovery(
     hass: HomeAssistant, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entry, entity_id = await setup_random(hass, emulator)
+    _, entity_id = await setup_random(hass, emulator)
     await step(hass, entity_id)
 
     # The prefetch started by this advance fails three previews in a row, which ends it.

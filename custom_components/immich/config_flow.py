@@ -20,6 +20,7 @@ from yarl import URL
 
 from .api import (
     ImmichAuthenticationError,
+    ImmichClient,
     ImmichConnectionError,
     ImmichError,
     ImmichPermissionError,
@@ -28,6 +29,7 @@ from .api import (
     ImmichTLSError,
     ImmichUnsupportedVersionError,
     InvalidServerUrlError,
+    ServerUrlCredentialsError,
     User,
     format_server_url,
     normalize_server_url,
@@ -75,6 +77,8 @@ async def async_validate_server(
     """Read the server's version and the key's user; raise ValidationError for the form."""
     try:
         server_url = normalize_server_url(url_text)
+    except ServerUrlCredentialsError as err:
+        raise ValidationError(CONF_URL, "url_has_credentials") from err
     except InvalidServerUrlError as err:
         raise ValidationError(CONF_URL, "invalid_url") from err
     if not api_key or not api_key.isprintable():
@@ -83,7 +87,7 @@ async def async_validate_server(
 
     client = create_client(hass, server_url, api_key, verify_ssl)
     try:
-        await client.async_detect_generation()
+        await _async_detect_immich(client)
         user = await client.async_get_my_user()
     except ImmichTLSError as err:
         raise ValidationError("base", "tls_failed", {"error": str(err)}) from err
@@ -106,6 +110,23 @@ async def async_validate_server(
         raise ValidationError("base", "unknown") from err
 
     return ValidatedServer(user, server_url, api_key)
+
+
+async def _async_detect_immich(client: ImmichClient) -> None:
+    """Detect the server's API generation, or raise ValidationError `not_immich`.
+
+    A router's page or another web app returns HTTP 200 with HTML or other JSON on every
+    path, so a 2xx version response without Immich's version JSON is not from Immich. An
+    error status stays a server error, because a proxy in front of a real Immich sends HTML
+    error pages too (HTTP 502 while Immich restarts).
+    """
+    try:
+        await client.async_detect_generation()
+    except ImmichServerError as err:
+        # The status is None when the body was JSON of another shape.
+        if err.status is not None and not 200 <= err.status < 300:
+            raise
+        raise ValidationError(CONF_URL, "not_immich") from err
 
 
 def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:

@@ -10,14 +10,33 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .api import ImmichClient, format_server_url, normalize_server_url
-from .const import CONF_URL, DEFAULT_VERIFY_SSL, REQUEST_TIMEOUT
+from .api import (
+    ImmichClient,
+    ServerUrlCredentialsError,
+    format_server_url,
+    normalize_server_url,
+    remove_user_info,
+)
+from .const import CONF_URL, DEFAULT_VERIFY_SSL, LOGGER, REQUEST_TIMEOUT
 
 
 def server_url_from_entry_data(data: Mapping[str, Any]) -> URL:
-    """Return the server URL of an entry; entries of the built-in integration have only host and port."""
+    """Return the server URL of an entry; entries of the built-in integration have only host and port.
+
+    A user name and password in a stored URL are dropped, so they are neither sent nor shown.
+    The config flow rejects them, but entries created before it did may still contain them.
+    """
     if url := data.get(CONF_URL):
-        return normalize_server_url(url)
+        try:
+            return normalize_server_url(url)
+        except ServerUrlCredentialsError:
+            server_url = normalize_server_url(remove_user_info(url))
+            LOGGER.warning(
+                "The stored URL of Immich server %s contains a user name or password, which "
+                "Immich does not use, so they are not sent. Reconfigure the entry to remove them",
+                server_url.host,
+            )
+            return server_url
     scheme = "https" if data.get(CONF_SSL) else "http"
     return URL.build(scheme=scheme, host=data[CONF_HOST], port=data.get(CONF_PORT))
 

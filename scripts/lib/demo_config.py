@@ -52,6 +52,11 @@ CONFIGURATION_YAML = """\
 # zeroconf, ssdp, bluetooth and others that search the network or reach the internet.
 # The HTTP server's address (127.0.0.1) is in .storage/http, which scripts/demo writes too.
 homeassistant:
+  # Links that the integration builds from Home Assistant's own address, such as the photo
+  # actions' `absolute_url`, would otherwise use the machine's network address, where
+  # nothing listens. Because of this key, Settings > System > General shows the core
+  # settings (location, time zone, units) as set in YAML, and so read-only.
+  internal_url: http://127.0.0.1:{port}
   auth_providers:
     # From this machine the login page is skipped: Home Assistant listens on 127.0.0.1 only.
     - type: trusted_networks
@@ -119,7 +124,7 @@ def prepare_config_dir(config_dir: Path, hass_port: int) -> None:
     custom_components.mkdir(parents=True, exist_ok=True)
     integrations = "".join(f"{domain}:\n" for domain in INTEGRATIONS)
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(integrations=integrations)
+        CONFIGURATION_YAML.format(port=hass_port, integrations=integrations)
     )
 
     automations = config_dir / "automations.yaml"

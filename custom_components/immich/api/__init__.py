@@ -15,6 +15,7 @@ from .errors import (
     ImmichNotFoundError,
     ImmichPermissionError,
     ImmichRateLimitedError,
+    ImmichRedirectError,
     ImmichServerError,
     ImmichTimeoutError,
     ImmichTLSError,
@@ -22,6 +23,7 @@ from .errors import (
 )
 from .generation import MIN_SUPPORTED_VERSION, ApiGeneration, Operation
 from .ids import is_uuid, require_uuid
+from .keys import MAX_API_KEY_LENGTH, is_plausible_api_key
 from .models import (
     Album,
     AlbumAssetResult,
@@ -50,9 +52,16 @@ from .models import (
     VersionCheck,
 )
 from .transport import StreamedResponse
-from .url import InvalidServerUrlError, format_server_url, normalize_server_url
+from .url import (
+    InvalidServerUrlError,
+    ServerUrlCredentialsError,
+    format_server_url,
+    normalize_server_url,
+    remove_user_info,
+)
 
 __all__ = [
+    "MAX_API_KEY_LENGTH",
     "MIN_SUPPORTED_VERSION",
     "Album",
     "AlbumAssetResult",
@@ -74,6 +83,7 @@ __all__ = [
     "ImmichNotFoundError",
     "ImmichPermissionError",
     "ImmichRateLimitedError",
+    "ImmichRedirectError",
     "ImmichServerError",
     "ImmichTLSError",
     "ImmichTimeoutError",
@@ -90,6 +100,7 @@ __all__ = [
     "ServerFeatures",
     "ServerStatistics",
     "ServerStorage",
+    "ServerUrlCredentialsError",
     "ServerVersion",
     "StreamedResponse",
     "Tag",
@@ -99,7 +110,9 @@ __all__ = [
     "UserUsage",
     "VersionCheck",
     "format_server_url",
+    "is_plausible_api_key",
     "is_uuid",
     "normalize_server_url",
+    "remove_user_info",
     "require_uuid",
 ]

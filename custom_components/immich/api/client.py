@@ -49,7 +49,7 @@ from .models import (
     User,
     VersionCheck,
 )
-from .parsing import as_list, as_object
+from .parsing import as_list, as_object, describe_shape_error
 from .pool import POOL_SIZE, needs_server_filter, page_of_assets, query_params, sample_assets
 from .search import (
     is_listable,
@@ -1025,4 +1025,4 @@ def _parse[T](parser: Callable[[Any], T], data: Any, path: str) -> T:
     try:
         return parser(data)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ImmichServerError(f"Unexpected response from /api/{path}: {err}") from err
+        raise ImmichServerError(f"/api/{path} returned JSON {describe_shape_error(err)}") from err

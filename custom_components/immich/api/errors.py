@@ -89,6 +89,16 @@ class ImmichServerError(ImmichError):
     """The server failed (HTTP 5xx) or sent a body that is not the expected JSON or media."""
 
 
+class ImmichRedirectError(ImmichServerError):
+    """The server redirected a request somewhere the client does not send the API key: another
+    host or port, from HTTPS to HTTP, a request other than GET or HEAD, or too many hops."""
+
+    def __init__(self, message: str, *, status: int, target_origin: str | None) -> None:
+        super().__init__(message, status=status)
+        self.target_origin = target_origin
+        """`scheme://host:port` of the redirect's target, or None when it named no valid one."""
+
+
 class ImmichUnsupportedVersionError(ImmichError):
     """The server runs a version older than the oldest this client supports, or none is known."""
 

@@ -17,6 +17,7 @@ from .parsing import (
     optional_int,
     optional_str,
     parse_datetime,
+    required_int,
     required_str,
 )
 
@@ -32,7 +33,9 @@ class ServerVersion:
     @classmethod
     def from_dict(cls, data: Any) -> ServerVersion:
         data = as_object(data)
-        return cls(int(data["major"]), int(data["minor"]), int(data["patch"]))
+        return cls(
+            required_int(data, "major"), required_int(data, "minor"), required_int(data, "patch")
+        )
 
     @classmethod
     def parse(cls, text: str) -> ServerVersion:

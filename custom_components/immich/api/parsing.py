@@ -71,11 +71,40 @@ def optional_datetime(data: dict[str, Any], key: str) -> datetime | None:
     return parse_datetime(data.get(key))
 
 
+class FieldError(ValueError):
+    """A required JSON field is missing or has the wrong type; the text names the field."""
+
+    def __init__(self, key: str, expected: str, value: Any) -> None:
+        if value is None:
+            text = f"without the field `{key}`"
+        else:
+            text = f"with the field `{key}` as {type(value).__name__}, not {expected}"
+        super().__init__(text)
+
+
 def required_str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"missing string field {key!r}")
+        raise FieldError(key, "a non-empty string", value)
     return value
+
+
+def required_int(data: dict[str, Any], key: str) -> int:
+    """Return an integer field, also when sent as a string of digits; raise FieldError."""
+    value = data.get(key)
+    number = None if isinstance(value, bool) else optional_int(data, key)
+    if number is None:
+        raise FieldError(key, "an integer", value)
+    return number
+
+
+def describe_shape_error(err: Exception) -> str:
+    """Return what was wrong with a response's JSON, for `<request> returned JSON <text>`."""
+    if isinstance(err, KeyError) and err.args:
+        return f"without the field `{err.args[0]}`"
+    if isinstance(err, FieldError):
+        return str(err)
+    return f"of an unexpected shape ({err})"
 
 
 def int_or_zero(data: dict[str, Any], key: str) -> int:

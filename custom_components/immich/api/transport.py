@@ -32,6 +32,8 @@ from .errors import (
     ImmichTimeoutError,
     ImmichTLSError,
 )
+from .keys import MAX_API_KEY_LENGTH
+from .redirects import MAX_REDIRECTS, REDIRECT_STATUSES, redirect_target
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 STREAM_CHUNK_SIZE = 64 * 1024
@@ -39,6 +41,15 @@ MISSING_PERMISSION_PREFIX = "Missing required permission:"
 # Immich responds to a bad id with a 400 such as "Not found or no album.read access" or
 # "id must be a UUID". Other 400s are validation failures of the request itself.
 ID_ERROR_MARKERS = ("not found", "must be a uuid", "no such", "does not exist")
+# OpenSSL error reasons seen when a plain-HTTP server receives a TLS handshake.
+PLAIN_HTTP_MARKERS = (
+    "wrong_version_number",
+    "wrong version number",
+    "record layer failure",
+    "packet length too long",
+    "http request",
+    "unknown protocol",
+)
 # A longer `Retry-After` is cut to this, so a misconfigured proxy cannot stop polling for days.
 MAX_RETRY_AFTER = 3600.0
 UUID_SEGMENT = re.compile(
@@ -126,8 +137,10 @@ class Transport:
         """Send one request and return the whole response; raise an ImmichError on failure.
 
         With `allow_redirects=False` a redirect (HTTP 3xx) is returned for the caller to
-        inspect. With `limit_total_time=False` the request timeout bounds connecting and each
-        wait for data instead of the whole exchange, so a large upload can take longer. A
+        inspect. Otherwise a GET or HEAD follows redirects to the server's own address, and
+        any other redirect raises ImmichRedirectError, because each hop receives the API key.
+        With `limit_total_time=False` the request timeout bounds connecting and each wait for
+        data instead of the whole exchange, so a large upload can take longer. A
         status in `passed_statuses` (for example 304 Not Modified) is returned, not raised.
         """
         description = f"{method} /api/{path.lstrip('/')}"
@@ -140,21 +153,30 @@ class Transport:
             timeout_text = f"after waiting {self._request_timeout:g} s for data"
             options["timeout"] = self._idle_timeout()
 
+        self._raise_if_api_key_implausible(description)
         self._raise_if_rate_limited(description)
+        url = self.url_for(path)
+        # aiohttp would send the API key to wherever a redirect leads, so this loop follows
+        # redirects itself, and only to the server's own address.
         with _mapped_errors(description, timeout_text):
             async with asyncio.timeout(total_timeout):
-                async with self._session.request(
-                    method,
-                    self.url_for(path),
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    headers=self._headers(extra_headers),
-                    allow_redirects=allow_redirects,
-                    **options,
-                ) as response:
-                    body = await response.read()
-                    raw = RawResponse(response.status, response.headers, body)
+                for hops in range(MAX_REDIRECTS + 1):
+                    async with self._session.request(
+                        method,
+                        url,
+                        params=params if hops == 0 else None,
+                        json=json_body,
+                        data=data,
+                        headers=self._headers(extra_headers),
+                        allow_redirects=False,
+                        **options,
+                    ) as response:
+                        body = await response.read()
+                        raw = RawResponse(response.status, response.headers, body)
+                        response_url = response.url
+                    if not allow_redirects or raw.status not in REDIRECT_STATUSES:
+                        break
+                    url = redirect_target(method, response_url, raw, description, hops)
 
         if not allow_redirects and 300 <= raw.status < 400:
             return raw
@@ -178,20 +200,30 @@ class Transport:
         The request timeout bounds connecting and receiving the headers, then each wait for
         body data, so a long video can stream for as long as it lasts. A status of 300 or
         more raises an ImmichError unless it is in `passed_statuses` (for example 416 for a
-        byte range outside the file), which the caller then forwards.
+        byte range outside the file), which the caller then forwards. Redirects are followed
+        as in `request`.
         """
         description = f"{method} /api/{path.lstrip('/')}"
         timeout_text = f"after {self._request_timeout:g} s"
+        self._raise_if_api_key_implausible(description)
         self._raise_if_rate_limited(description)
+        url = self.url_for(path)
         with _mapped_errors(description, timeout_text):
             async with asyncio.timeout(self._request_timeout):
-                response = await self._session.request(
-                    method,
-                    self.url_for(path),
-                    params=params,
-                    headers=self._headers(extra_headers),
-                    timeout=self._idle_timeout(),
-                )
+                for hops in range(MAX_REDIRECTS + 1):
+                    response = await self._session.request(
+                        method,
+                        url,
+                        params=params if hops == 0 else None,
+                        headers=self._headers(extra_headers),
+                        timeout=self._idle_timeout(),
+                        allow_redirects=False,
+                    )
+                    if response.status not in REDIRECT_STATUSES:
+                        break
+                    response.release()
+                    raw = RawResponse(response.status, response.headers, b"")
+                    url = redirect_target(method, response.url, raw, description, hops)
 
         if response.status < 300 or response.status in passed_statuses:
             return StreamedResponse(
@@ -209,6 +241,14 @@ class Transport:
         finally:
             response.release()
         raise self._status_error(RawResponse(response.status, response.headers, body), description)
+
+    def _raise_if_api_key_implausible(self, description: str) -> None:
+        """Raise ImmichAuthenticationError, sending nothing, for a key too long to be one."""
+        if len(self._api_key) > MAX_API_KEY_LENGTH:
+            raise ImmichAuthenticationError(
+                f"{description} was not sent: the API key is {len(self._api_key)} characters "
+                f"long, and this client accepts at most {MAX_API_KEY_LENGTH}; paste only the key"
+            )
 
     def _raise_if_rate_limited(self, description: str) -> None:
         """Raise ImmichRateLimitedError, sending nothing, while a route's Retry-After lasts."""
@@ -387,14 +427,25 @@ def _mapped_errors(description: str, timeout_text: str) -> Iterator[None]:
         yield
     except TimeoutError as err:
         raise ImmichTimeoutError(f"{description} timed out {timeout_text}") from err
-    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+    except (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError) as err:
         raise ImmichTLSError(f"{description}: TLS verification failed ({err})") from err
-    except ssl.SSLError as err:
-        raise ImmichTLSError(f"{description}: TLS error ({err})") from err
+    except (aiohttp.ClientSSLError, ssl.SSLError) as err:
+        # Not a certificate problem, so turning off verification would not help.
+        raise ImmichConnectionError(_tls_handshake_text(description, err)) from err
     except aiohttp.ClientPayloadError as err:
         raise ImmichConnectionError(f"{description}: response body was cut off") from err
     except aiohttp.ClientError as err:
         raise ImmichConnectionError(f"{description}: {err}") from err
+
+
+def _tls_handshake_text(description: str, err: Exception) -> str:
+    text = str(err)
+    if any(marker in text.lower() for marker in PLAIN_HTTP_MARKERS):
+        return (
+            f"{description}: the server does not answer TLS on this port ({text}); check "
+            "whether the URL should start with http:// instead of https://"
+        )
+    return f"{description}: the TLS handshake failed ({text}); check http:// versus https://"
 
 
 def _is_id_error(message: str) -> bool:
