@@ -34,6 +34,7 @@ FAULT_OPTION_TYPES: dict[str, type | tuple[type, ...]] = {
     "seconds": (int, float),
     "status": int,
     "permission": str,
+    "message": str,
     "remaining": int,
     "retry_after": str,
 }
@@ -144,6 +145,7 @@ def describe(server: EmulatorServer) -> dict[str, Any]:
                 "seconds": fault.seconds,
                 "status": fault.status,
                 "permission": fault.permission,
+                "message": fault.message,
                 "remaining": fault.remaining,
                 "retry_after": fault.retry_after,
             }

@@ -155,8 +155,11 @@ async def test_slideshow_action_reports_failure(
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "refresh_sources", {"entity_id": entity_id})
 
+    placeholders = err.value.translation_placeholders
     assert err.value.translation_key == "slideshow_unavailable"
-    assert err.value.translation_placeholders == {"entity_id": entity_id}
+    assert placeholders is not None
+    assert placeholders["entity_id"] == entity_id
+    assert "HTTP 502" in placeholders["reason"]
 
 
 # Random photos and memories

@@ -9,6 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -132,3 +133,48 @@ async def test_server_poll_retried_soon_after_failure(
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
     assert server.update_interval == SERVER_INTERVAL
+
+
+async def test_step_back_during_outage_stays_unavailable(
+    hass: HomeAssistant, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, entity_id = await setup_random(hass, emulator)
+    await step(hass, entity_id)
+    await step(hass, entity_id)
+    emulator.add_fault("html_error", r"/api/", status=502)
+    caplog.set_level(logging.INFO, "custom_components.immich")
+    for _ in range(4):
+        await step(hass, entity_id)
+
+    await image_entity(hass, entity_id).async_previous()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await step(hass, entity_id)
+
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == STATE_UNAVAILABLE
+    warnings = [record for record in caplog.records if STALE_WARNING in record.getMessage()]
+    recoveries = [
+        record for record in caplog.records if "loading photos again" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert recoveries == []
+
+
+async def test_paused_slideshow_error_names_permission(
+    hass: HomeAssistant, emulator: EmulatorServer
+) -> None:
+    _, entity_id = await setup_random(hass, emulator)
+    emulator.add_fault("missing_permission", THUMBNAIL_ROUTE, permission="asset.view")
+    await step(hass, entity_id)
+    await step(hass, entity_id)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "next_image", {"entity_id": entity_id}, blocking=True
+        )
+
+    placeholders = err.value.translation_placeholders
+    assert placeholders is not None
+    assert "asset.view" in placeholders["reason"]
+    assert "resume at" in placeholders["reason"]

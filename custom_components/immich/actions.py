@@ -147,12 +147,18 @@ async def _async_handle_slideshow_action(call: ServiceCall) -> None:
     method = SLIDESHOW_METHODS[call.service]
     await asyncio.gather(*(method(slideshow) for slideshow in slideshows))
 
-    failed = sorted(slideshow.entity_id for slideshow in slideshows if not slideshow.available)
+    failed = sorted(
+        (slideshow for slideshow in slideshows if not slideshow.available),
+        key=lambda slideshow: slideshow.entity_id,
+    )
     if failed:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="slideshow_unavailable",
-            translation_placeholders={"entity_id": ", ".join(failed)},
+            translation_placeholders={
+                "entity_id": ", ".join(slideshow.entity_id for slideshow in failed),
+                "reason": "; ".join(slideshow.problem or "unknown error" for slideshow in failed),
+            },
         )
 
 

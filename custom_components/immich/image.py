@@ -88,6 +88,8 @@ class ImmichSlideshowImage(ImageEntity):
         self._advance_lock = asyncio.Lock()
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._problem_logged = False
+        self.problem: str | None = None
+        """Why the slideshow is unavailable, for the actions' errors; None while available."""
         self._reauth_requested = False
         self._empty_logged = False
         self._missing_permission: str | None = None
@@ -173,6 +175,7 @@ class ImmichSlideshowImage(ImageEntity):
         async with self._advance_lock:
             if self._waiting_for_permission():
                 return
+            loaded_before = self._player.loaded if self._player is not None else -1
             try:
                 await self._async_step_locked(forward)
             except ImmichAuthenticationError:
@@ -190,6 +193,12 @@ class ImmichSlideshowImage(ImageEntity):
                     LOGGER.exception("Slideshow %s failed unexpectedly", self.entity_id)
                 self._mark_problem("unexpected error")
             else:
+                # A step can show a photo kept in memory, so only a request that succeeded
+                # shows that the server works again.
+                player = self._player
+                if not self.available and player is not None and player.loaded == loaded_before:
+                    self.async_write_ha_state()
+                    return
                 self._mark_recovered()
                 self._async_permission_granted()
                 if self._reauth_requested:
@@ -216,6 +225,11 @@ class ImmichSlideshowImage(ImageEntity):
             self._permission_retry_delay = FIRST_PERMISSION_RETRY
         async_create_missing_permission_issue(self.hass, self._entry, permission)
         self._permission_retry_at = dt_util.utcnow() + self._permission_retry_delay
+        retry_time = dt_util.as_local(self._permission_retry_at).strftime("%H:%M:%S")
+        self.problem = (
+            f"the API key lacks the permission {permission}, so requests resume at "
+            f"{retry_time} or when the integration is reloaded"
+        )
         self._permission_retry_delay = min(self._permission_retry_delay * 2, MAX_PERMISSION_RETRY)
 
     @callback
@@ -268,12 +282,14 @@ class ImmichSlideshowImage(ImageEntity):
             self._attr_image_last_updated = dt_util.utcnow()
 
     def _mark_problem(self, reason: str) -> None:
+        self.problem = reason
         if not self._problem_logged:
             LOGGER.warning("Slideshow %s cannot load photos: %s", self.entity_id, reason)
             self._problem_logged = True
         self._attr_available = False
 
     def _mark_recovered(self) -> None:
+        self.problem = None
         if self._problem_logged:
             LOGGER.info("Slideshow %s is loading photos again", self.entity_id)
             self._problem_logged = False

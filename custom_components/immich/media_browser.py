@@ -11,7 +11,7 @@ from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import BrowseMediaSource
 from homeassistant.util import dt as dt_util
 
-from .api import Asset, AssetSearchFilter, AssetType, ImmichClient, SearchPage
+from .api import Asset, AssetSearchFilter, AssetType, ImmichClient, Operation, SearchPage
 from .compat import search_browse_options
 from .const import DOMAIN, LOGGER
 from .media_identifier import Collection, MediaIdentifier, is_uuid
@@ -88,6 +88,11 @@ class AccountBrowser:
     def _collections(self) -> BrowseMediaSource:
         children = []
         for collection, title in COLLECTION_TITLES.items():
+            if collection is Collection.TIMELINE and not self._client.supports(
+                Operation.TIME_BUCKETS
+            ):
+                # The timeline's buckets need v2.4 or later.
+                continue
             identifier = MediaIdentifier(self._source_id, collection)
             if collection is Collection.FAVORITES:
                 identifier = identifier.child(FAVORITES_ID)

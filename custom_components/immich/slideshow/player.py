@@ -108,6 +108,8 @@ class SlideshowPlayer:
         self.status = PlayerStatus.LOADING
         self.skipped = 0
         """Photos skipped since start because they disappeared or failed to load."""
+        self.loaded = 0
+        """Previews fetched from the server since start, prefetches included."""
         self._server_errors_in_a_row = 0
         self._history: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
         self._forward: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
@@ -261,6 +263,7 @@ class SlideshowPlayer:
             _LOGGER.debug("Skipping asset %s: %s", asset.id, err)
             return None
         self._server_errors_in_a_row = 0
+        self.loaded += 1
         return image
 
     def _count_server_error(self, err: ImmichServerError) -> None:
