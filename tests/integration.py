@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -24,6 +25,17 @@ from .conftest import entry_data_for
 snapshot_on_newest = pytest.mark.skipif(
     not ha_version_at_least("2026.10.0"), reason="snapshots are recorded on Home Assistant 2026.10"
 )
+
+
+def integration_records(
+    caplog: pytest.LogCaptureFixture, level: int = logging.WARNING
+) -> list[logging.LogRecord]:
+    """Return the integration's own records at `level` or above."""
+    return [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.immich") and record.levelno >= level
+    ]
 
 
 def user_config_entry(emulator: EmulatorServer) -> MockConfigEntry:

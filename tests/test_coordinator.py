@@ -25,21 +25,11 @@ from immich_emulator import ADMIN_USER_ID, SCOPED_KEY, SECOND_USER_ID, EmulatorS
 from tests.generations import STATISTICS_ROUTE, STORAGE_ROUTE, modern_routes, scoped_keys
 
 from .conftest import entry_data_for
-from .integration import advance, entity_id_for, setup_entry, state_of
+from .integration import advance, entity_id_for, integration_records, setup_entry, state_of
 
 DISK_SIZE = f"{ADMIN_USER_ID}_disk_size"
 PENDING_JOBS = f"{ADMIN_USER_ID}_jobs_pending"
 SCOPED_DISK_SIZE = f"{SECOND_USER_ID}_disk_size"
-
-
-def integration_records(
-    caplog: pytest.LogCaptureFixture, level: int = logging.WARNING
-) -> list[logging.LogRecord]:
-    return [
-        record
-        for record in caplog.records
-        if record.name.startswith("custom_components.immich") and record.levelno >= level
-    ]
 
 
 def scoped_config_entry(emulator: EmulatorServer) -> MockConfigEntry:

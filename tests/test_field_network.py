@@ -32,7 +32,7 @@ from custom_components.immich.coordinator import QUEUES_INTERVAL, STATISTICS_INT
 from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, EmulatorServer
 from tests.generations import STORAGE_ROUTE
 
-from .integration import advance, setup_entry, state_of
+from .integration import advance, integration_records, setup_entry, state_of
 
 DISK_SIZE = f"{ADMIN_USER_ID}_disk_size"
 PENDING_JOBS = f"{ADMIN_USER_ID}_jobs_pending"
@@ -47,16 +47,6 @@ def short_request_timeout() -> Iterator[None]:
     """Give every client the integration creates a 0.2 s request timeout instead of 10 s."""
     with patch("custom_components.immich.helpers.REQUEST_TIMEOUT", SHORT_TIMEOUT):
         yield
-
-
-def integration_records(
-    caplog: pytest.LogCaptureFixture, level: int = logging.WARNING
-) -> list[logging.LogRecord]:
-    return [
-        record
-        for record in caplog.records
-        if record.name.startswith("custom_components.immich") and record.levelno >= level
-    ]
 
 
 def messages(records: list[logging.LogRecord]) -> list[str]:

@@ -36,6 +36,7 @@ from .integration import (
     advance,
     entity_id_for,
     gib,
+    integration_records,
     setup_entry,
     state_of,
     user_config_entry,
@@ -66,16 +67,6 @@ async def sub_path_emulator(
 
 def requested_paths(emulator: EmulatorServer) -> list[str]:
     return [key.split(" ", 1)[1] for key in emulator.stats.requests]
-
-
-def integration_records(
-    caplog: pytest.LogCaptureFixture, level: int = logging.WARNING
-) -> list[logging.LogRecord]:
-    return [
-        record
-        for record in caplog.records
-        if record.name.startswith("custom_components.immich") and record.levelno >= level
-    ]
 
 
 async def create_entry_through_flow(hass: HomeAssistant, url: str, api_key: str) -> MockConfigEntry:

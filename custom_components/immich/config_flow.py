@@ -32,6 +32,7 @@ from .api import (
     ServerUrlCredentialsError,
     User,
     format_server_url,
+    is_plausible_api_key,
     normalize_server_url,
 )
 from .compat import vol
@@ -81,8 +82,7 @@ async def async_validate_server(
         raise ValidationError(CONF_URL, "url_has_credentials") from err
     except InvalidServerUrlError as err:
         raise ValidationError(CONF_URL, "invalid_url") from err
-    if not api_key or not api_key.isprintable():
-        # A pasted key can carry a line break, which no HTTP header may contain.
+    if not is_plausible_api_key(api_key):
         raise ValidationError(CONF_API_KEY, "invalid_auth")
 
     client = create_client(hass, server_url, api_key, verify_ssl)

@@ -32,6 +32,7 @@ from .errors import (
     ImmichTimeoutError,
     ImmichTLSError,
 )
+from .ids import UUID_PATTERN
 from .keys import MAX_API_KEY_LENGTH
 from .redirects import MAX_REDIRECTS, REDIRECT_STATUSES, redirect_target
 
@@ -52,9 +53,7 @@ PLAIN_HTTP_MARKERS = (
 )
 # A longer `Retry-After` is cut to this, so a misconfigured proxy cannot stop polling for days.
 MAX_RETRY_AFTER = 3600.0
-UUID_SEGMENT = re.compile(
-    r"(?<=/)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=/|$)", re.IGNORECASE
-)
+UUID_SEGMENT = re.compile(rf"(?<=/){UUID_PATTERN.pattern}(?=/|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,15 +308,21 @@ def decode_json(raw: RawResponse, description: str) -> Any:
         ) from err
 
 
-def server_message(raw: RawResponse) -> str | None:
-    """Return the `message` of an Immich error body, joined when it is a list."""
+def _error_body(raw: RawResponse) -> dict[str, Any] | None:
+    """Return an error response's JSON object, or None for any other body."""
     if "json" not in raw.content_type:
         return None
     try:
         data = json.loads(raw.body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def server_message(raw: RawResponse) -> str | None:
+    """Return the `message` of an Immich error body, joined when it is a list."""
+    data = _error_body(raw)
+    if data is None:
         return None
     message = data.get("message")
     if isinstance(message, list):
@@ -327,13 +332,8 @@ def server_message(raw: RawResponse) -> str | None:
 
 def invalid_fields(raw: RawResponse) -> tuple[str, ...]:
     """Return the dotted `path` of each issue in a v3 `Validation failed` body, such as `for`."""
-    if "json" not in raw.content_type:
-        return ()
-    try:
-        data = json.loads(raw.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return ()
-    issues = data.get("errors") if isinstance(data, dict) else None
+    data = _error_body(raw)
+    issues = data.get("errors") if data is not None else None
     if not isinstance(issues, list):
         return ()
     fields = []
@@ -342,12 +342,6 @@ def invalid_fields(raw: RawResponse) -> tuple[str, ...]:
         if isinstance(path, list) and path:
             fields.append(".".join(str(part) for part in path))
     return tuple(fields)
-
-
-def raise_for_status(raw: RawResponse, description: str) -> None:
-    """Raise the ImmichError subclass that matches a non-2xx response."""
-    if raw.status >= 300:
-        raise status_error(raw, description)
 
 
 def status_error(raw: RawResponse, description: str) -> ImmichError:
