@@ -227,11 +227,11 @@ so the same seed gives the same faults but not always the same log records.
 
 ## What is measured
 
-- **Unhandled exceptions**, which must be 0: calls to the event loop's exception handler,
-  ERROR records with a traceback, tasks of the config entry that ended with an exception,
-  coordinator errors other than `UpdateFailed` and `ConfigEntryAuthFailed`, exceptions out of
-  the action, image proxy responses of status 500 or above, and an entry that does not load
-  again after a reload.
+- **Unhandled exceptions**, which must be 0. They are calls to the event loop's exception
+  handler, ERROR records with a traceback, and tasks of the config entry that ended with an
+  exception. Coordinator errors other than `UpdateFailed` and `ConfigEntryAuthFailed` count
+  too, as do exceptions out of the action, image proxy responses of status 500 or above, and
+  an entry that does not load again after a reload.
 - **Log records** by logger and level, counted by a handler on the root logger at Home
   Assistant's test level (INFO). *Per outage* divides the WARNING and ERROR records logged
   while a fault was on, or after it until the next fault started, by its outages: the

@@ -225,7 +225,7 @@ class SoakLoop:
             )
             await self.hass.async_block_till_done(wait_background_tasks=True)
         except HomeAssistantError as err:
-            # The action's own error, which the user sees: the slideshow could not advance.
+            # The action's own error, which the caller receives: the slideshow could not advance.
             self.action_errors[err.translation_key or repr(err)] += 1
         except Exception as err:
             self.unhandled.add(

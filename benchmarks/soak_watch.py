@@ -134,7 +134,7 @@ class EntryTasks:
         self.iteration = 0
 
     def on_done(self, task: asyncio.Task[Any]) -> None:
-        # `_log_traceback` is asyncio's flag for an exception nobody retrieved yet; reading it,
+        # `_log_traceback` is asyncio's flag for an exception that no caller has retrieved yet; reading it,
         # unlike `exception()`, leaves it set.
         if not task.cancelled() and task._log_traceback:
             self._failed.append((self.iteration, weakref.ref(task), self._fault()))

@@ -1,9 +1,9 @@
 """A pytest plugin that fails any test in which an Immich API key shows where it must not.
 
-For every test it captures each log record that reaches the root logger, with the
-integration's loggers at DEBUG (message, arguments and traceback), and the values the
-integration hands out: action responses and errors, config flow results,
-media source results and signed paths. After a test that used `hass`, it also reads every
+For every test it captures each log record that reaches the root logger (message,
+arguments and traceback), with the integration's loggers at DEBUG. It also captures the
+values the integration returns: action responses and errors, config flow results, media
+source results and signed paths. After a test that used `hass`, it also reads every
 state, the entity, device and issue registries, config entries (except the key field itself)
 and the diagnostics of each loaded Immich entry. The keys it looks for are those of the
 emulated servers, rotated ones included, and any key in a config entry's data.

@@ -89,7 +89,8 @@ class ImmichSlideshowImage(ImageEntity):
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._problem_logged = False
         self.problem: str | None = None
-        """Why the slideshow is unavailable, for the actions' errors; None while available."""
+        """Reason the slideshow is unavailable, shown in the actions' errors, or None while it is
+        available."""
         self._reauth_requested = False
         self._empty_logged = False
         self._missing_permission: str | None = None

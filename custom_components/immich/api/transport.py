@@ -391,7 +391,7 @@ def route_template(description: str) -> str:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """Return the seconds a `Retry-After` header asks to wait, from either of its forms.
+    """Return the seconds a `Retry-After` header requests to wait, from either of its forms.
 
     The header is a number of seconds (`120`) or an HTTP date (`Wed, 21 Oct 2026 07:28:00
     GMT`). Returns None for a missing or invalid value, 0 for a date in the past, and at most
