@@ -618,6 +618,8 @@ async def capture(
 
 
 async def shoot_slideshows(hass: HomeAssistant, devtools: DevTools) -> None:
+    # NOTE: the emulator's memories with a city were captured on 4 December, and memories
+    # follow the real date, so on most other days no memory has a city and this step raises.
     memory = await step_until(hass, MEMORIES, lambda attributes: bool(attributes["city"]))
     years = memory["years_ago"]
     caption = f"{years} {'year' if years == 1 else 'years'} ago · {memory['city']}"
