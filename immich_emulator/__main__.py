@@ -17,6 +17,7 @@ from .control import CONTROL_PATH, ControlledEmulatorServer
 from .faults import Fault, FaultKind
 from .library import ADMIN_KEY, SCOPED_KEY, USER_KEY
 from .profiles import DEFAULT_PROFILE, PROFILES
+from .socket.endpoint import SOCKET_PATH
 
 DEFAULT_PORT = 2283
 """Immich's own default port."""
@@ -155,6 +156,7 @@ async def serve(port: int, profile: str, lifetime: float, faults: list[Fault]) -
     for fault in faults:
         print(f"  fault: {fault.kind.value} on {fault.pattern!r}")
     print(f"  control:    {url}{CONTROL_PATH}")
+    print(f"  socket:     {url.replace('http', 'ws', 1)}{SOCKET_PATH}?EIO=4&transport=websocket")
     print(f"Stops on Ctrl-C, SIGTERM or after {lifetime:g} s.", flush=True)
 
     try:

@@ -9,8 +9,14 @@
 - `"clear_faults": true` removes every fault; it runs before `faults`.
 - `"faults": [{"kind": "delay", "pattern": "GET /api/server/.*", "seconds": 2}]` adds faults.
 - `"reset_stats": true` zeroes the request counters.
+- `"socket": "open"` sets what `/api/socket.io/` does: `open` serves the socket, `refuse` returns
+  502 with an HTML page as a proxy that blocks websockets does, `html` returns 200 with an HTML
+  page, and `absent` returns 404 as a server without the endpoint.
+- `"drop_sockets": true` closes every open socket, as a server restart or proxy timeout does.
+- `"emit": {"event": "on_new_release", "payload": {...}, "user_id": "..."}` sends an event to
+  the user's open sockets; `user_id` defaults to the admin user. It runs last.
 
-`GET /_emulator/control` returns the current state, request counters included. The server's
+`GET /_emulator/control` returns the current state, request and socket counters included. The server's
 middleware exempts `/_emulator/` paths from authentication, faults and counting.
 """
 
@@ -23,12 +29,23 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, FaultKind
+from .library import ADMIN_USER_ID
 from .profiles import PROFILES
-from .server import SERVER_KEY, EmulatorServer
+from .server import SERVER_KEY, SOCKET_MODES, EmulatorServer
 
 CONTROL_PATH = "/_emulator/control"
 CONTROL_KEYS = frozenset(
-    {"profile", "release_version", "reported_version", "clear_faults", "faults", "reset_stats"}
+    {
+        "profile",
+        "release_version",
+        "reported_version",
+        "clear_faults",
+        "faults",
+        "reset_stats",
+        "socket",
+        "drop_sockets",
+        "emit",
+    }
 )
 FAULT_OPTION_TYPES: dict[str, type | tuple[type, ...]] = {
     "seconds": (int, float),
@@ -95,7 +112,27 @@ def _parse_version(value: Any) -> tuple[int, int, int] | None:
     raise ControlError(f"reported_version must be [major, minor, patch] or null, got {value!r}")
 
 
-def apply_control(server: EmulatorServer, request: dict[str, Any]) -> None:
+def _parse_emit(server: EmulatorServer, value: Any) -> tuple[str, str, Any] | None:
+    """Return the user id, event name and payload of an `emit` request."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ControlError(f"emit must be a JSON object, got {value!r}")
+    unknown = set(value) - {"event", "payload", "user_id"}
+    if unknown:
+        raise ControlError(f"unknown emit keys {sorted(unknown)}, expected event, payload, user_id")
+    event = value.get("event")
+    if not isinstance(event, str) or not event:
+        raise ControlError(f"emit.event must be a non-empty string, got {event!r}")
+    user_id = value.get("user_id", ADMIN_USER_ID)
+    if user_id not in server.library.users:
+        raise ControlError(
+            f"unknown emit.user_id {user_id!r}, expected one of {sorted(server.library.users)}"
+        )
+    return user_id, event, value.get("payload")
+
+
+async def apply_control(server: EmulatorServer, request: dict[str, Any]) -> None:
     """Validate a control request completely, then apply it to the server."""
     unknown = set(request) - CONTROL_KEYS
     if unknown:
@@ -118,6 +155,14 @@ def apply_control(server: EmulatorServer, request: dict[str, Any]) -> None:
         raise ControlError(f"faults must be a list, got {fault_specs!r}")
     faults = [parse_fault(spec) for spec in fault_specs]
 
+    socket_mode = request.get("socket", server.socket_mode)
+    if socket_mode not in SOCKET_MODES:
+        raise ControlError(f"invalid socket mode {socket_mode!r}, expected one of {SOCKET_MODES}")
+    drop_sockets = request.get("drop_sockets", False)
+    if not isinstance(drop_sockets, bool):
+        raise ControlError(f"drop_sockets must be true or false, got {drop_sockets!r}")
+    emit = _parse_emit(server, request.get("emit"))
+
     if "profile" in request:
         server.set_profile(request["profile"])
     if "release_version" in request:
@@ -130,6 +175,11 @@ def apply_control(server: EmulatorServer, request: dict[str, Any]) -> None:
         server.faults.add(fault)
     if request.get("reset_stats"):
         server.stats.reset()
+    server.socket_mode = socket_mode
+    if drop_sockets:
+        await server.drop_sockets()
+    if emit is not None:
+        server.emit_event(*emit)
 
 
 def describe(server: EmulatorServer) -> dict[str, Any]:
@@ -156,6 +206,13 @@ def describe(server: EmulatorServer) -> dict[str, Any]:
             "body_bytes": server.stats.body_bytes,
             "by_route": dict(server.stats.requests),
         },
+        "socket": {
+            "mode": server.socket_mode,
+            "connections": server.socket_stats.connections,
+            "rejected": server.socket_stats.rejected,
+            "open": server.socket_stats.open,
+            "events": server.socket_stats.events,
+        },
     }
 
 
@@ -172,7 +229,7 @@ async def post_control(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         return web.json_response({"error": "the body must be a JSON object"}, status=400)
     try:
-        apply_control(server, body)
+        await apply_control(server, body)
     except ControlError as err:
         return web.json_response({"error": str(err)}, status=400)
     return web.json_response(describe(server))

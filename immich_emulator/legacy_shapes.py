@@ -42,6 +42,11 @@ ASSET_BY_ID_UNTIL: Version = (1, 92, 0)
 device's assets; that list marks the latter for removal in v1.92.
 NOTE: the v1.98.2 spec has `GET /asset/{id}` for assets; the release that moved it is unpinned."""
 
+TRASH_PATHS_SINCE: Version = (1, 98, 0)
+"""`POST /trash/restore/assets` replaces v1.89's `POST /asset/restore`.
+NOTE: v1.89's endpoint list has the latter and the v1.98.2 spec the former; the release between
+them that moved it is unpinned."""
+
 LATEST_SHAPES_SINCE: Version = (2, 4, 0)
 """Profiles from here serve the captured v2.7.5 shapes unchanged."""
 
@@ -98,6 +103,9 @@ ROUTE_AVAILABILITY: dict[str, Callable[[Profile], bool]] = {
     "GET /assets/{id}/video/playback": _PLURAL,
     "GET /assets/{id}/original": _PLURAL,
     "POST /assets": _PLURAL,
+    "PUT /assets": _PLURAL,
+    "DELETE /assets": _PLURAL,
+    "POST /trash/restore/assets": _since(TRASH_PATHS_SINCE),
     "GET /memories": _PLURAL,
     "GET /albums": _PLURAL,
     "GET /albums/{id}": _PLURAL,
@@ -130,6 +138,9 @@ ROUTE_AVAILABILITY: dict[str, Callable[[Profile], bool]] = {
     "GET /asset/thumbnail/{id}": _SINGULAR,
     "GET /asset/{id}": _SINGULAR,
     "GET /asset/assetById/{id}": _before(ASSET_BY_ID_UNTIL),
+    "PUT /asset": _SINGULAR,
+    "DELETE /asset": _SINGULAR,
+    "POST /asset/restore": _before(TRASH_PATHS_SINCE),
     "GET /assets": _SINGULAR,
     "GET /album": _SINGULAR,
     "GET /album/{id}": _SINGULAR,

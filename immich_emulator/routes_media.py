@@ -29,6 +29,7 @@ from .routes import (
     search_page_json,
 )
 from .server import json_error
+from .socket.endpoint import announce_upload
 
 # Immich's file responses (captured from `GET /assets/{id}/video/playback`).
 FILE_CACHE_CONTROL = (
@@ -76,6 +77,7 @@ async def upload_asset(request: web.Request) -> web.Response:
         asset_id, user_id, form, file_name, mime_type, content, checksum
     )
     library.originals[asset_id] = content
+    announce_upload(_server(request), asset_id)
     return _json({"id": asset_id, "status": "created"}, status=201)
 
 

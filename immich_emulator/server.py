@@ -18,9 +18,12 @@ from .legacy_shapes import (
 )
 from .library import ApiKey, Library, build_library
 from .profiles import DEFAULT_PROFILE, PROFILES, Profile
+from .socket import SocketHub, SocketStats
 
 SERVER_KEY: web.AppKey[EmulatorServer] = web.AppKey("immich_emulator")
 LOOPBACK = "127.0.0.1"
+SOCKET_MODES = ("open", "refuse", "html", "absent")
+SOCKET_ROUTE = "GET /socket.io/"
 MAX_BODY_BYTES = 200 * 1024**2
 
 
@@ -64,6 +67,29 @@ class EmulatorServer:
         self.port: int | None = None
         self.reported_version: tuple[int, int, int] | None = None
         """Version to report instead of the profile's, for tests of version handling."""
+        self.sockets = SocketHub()
+        self.socket_ping_interval = 25.0
+        """Seconds between engine.io pings (Immich's 25000 ms)."""
+        self.socket_ping_timeout = 20.0
+        """Seconds a client has to send a pong before its socket closes (Immich's 20000 ms)."""
+        self.upload_event_delay = 0.3
+        """Seconds from an upload to its socket events; Immich sends them when thumbnails exist."""
+        self.socket_mode = "open"
+        """Behaviour of `/api/socket.io/`: `open` serves the socket, `refuse` returns a proxy's
+        502 page, `html` a 200 HTML page, `absent` a 404 as a server without the endpoint."""
+
+    @property
+    def socket_stats(self) -> SocketStats:
+        """Counters of the socket endpoint: `connections`, `rejected`, `open` and `events`."""
+        return self.sockets.stats
+
+    def emit_event(self, user_id: str, name: str, payload: Any) -> int:
+        """Send an event to every socket of a user; return how many sockets it reached."""
+        return self.sockets.emit(user_id, name, payload)
+
+    async def drop_sockets(self) -> None:
+        """Close every open socket, as a server restart or a proxy timeout does."""
+        await self.sockets.close_all()
 
     @property
     def url(self) -> str:
@@ -92,19 +118,22 @@ class EmulatorServer:
 
     def create_app(self) -> web.Application:
         """Build the application. With a path prefix, the API is a sub-application under it."""
-        from .routes import register_routes
-
         app = web.Application(middlewares=[self._middleware], client_max_size=MAX_BODY_BYTES)
         app[SERVER_KEY] = self
+        app.on_shutdown.append(self._close_sockets)
         if not self.path_prefix:
-            register_routes(app)
+            _register_api(app)
             return app
 
         api_app = web.Application(client_max_size=MAX_BODY_BYTES)
         api_app[SERVER_KEY] = self
-        register_routes(api_app)
+        _register_api(api_app)
         app.add_subapp(self.path_prefix, api_app)
         return app
+
+    async def _close_sockets(self, app: web.Application) -> None:
+        # Open websockets would otherwise keep the runner's cleanup waiting.
+        await self.sockets.shutdown()
 
     def api_path(self, request: web.Request) -> str:
         """Return the request's path without the sub-path, as a proxy passes it on to Immich."""
@@ -173,6 +202,9 @@ class EmulatorServer:
         route = served_route(self.profile, f"{request.method} {template}")
         if not route_exists(self.profile, route):
             return missing_route(request)
+        if route == SOCKET_ROUTE:
+            # The socket authenticates when it joins a namespace, as Immich's gateway does.
+            return await handler(request)  # type: ignore[no-any-return]
         rule = access_rule(self.profile, route)
         if rule is None:
             response: web.StreamResponse = await handler(request)
@@ -199,6 +231,16 @@ class EmulatorServer:
         request["api_key"] = key
         response = await handler(request)
         return reshape_response(self.profile, route, response)
+
+
+def _register_api(app: web.Application) -> None:
+    from .routes import register_routes
+    from .routes_asset_edits import register_asset_edit_routes
+    from .socket.endpoint import register_socket_routes
+
+    register_routes(app)
+    register_asset_edit_routes(app)
+    register_socket_routes(app)
 
 
 def request_key(request: web.Request) -> ApiKey:
