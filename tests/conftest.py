@@ -36,6 +36,20 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load this repository's `immich`; without it Home Assistant 2026 loads its built-in one."""
 
 
+@pytest.fixture(autouse=True)
+def live_updates_only_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Open the live connection only in tests marked `live_updates`.
+
+    Other tests count requests and log records of the polling parts, which a socket that
+    opens in the background would make depend on timing.
+    """
+    if request.node.get_closest_marker("live_updates") is not None:
+        yield
+        return
+    with patch("custom_components.immich.live.ImmichLiveUpdates.async_start"):
+        yield
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--immich-profile",
@@ -49,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "immich_requires(predicate, reason): skip on releases that lack a feature"
+    )
+    config.addinivalue_line(
+        "markers", "live_updates: open the live connection to the emulator in this test"
     )
     # Test modules read it while they are collected, which is after this hook.
     generations.selected_profile = config.getoption("--immich-profile")

@@ -1,11 +1,11 @@
-"""Binary sensors: one paused sensor per job queue, for admin keys only."""
+"""Binary sensors: one paused sensor per job queue, for admin keys only, and live updates."""
 
 from __future__ import annotations
 
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -29,11 +29,16 @@ def paused_unique_id(queue_name: str) -> str:
     return f"{ADMIN_USER_ID}_queue_{queue_name}_paused"
 
 
+LIVE_UPDATES_UNIQUE_ID = f"{ADMIN_USER_ID}_live_updates"
+
+
 def binary_sensor_entries(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    """Return the entry's queue binary sensors, without the live updates sensor."""
     return [
         registry_entry
         for registry_entry in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if registry_entry.domain == Platform.BINARY_SENSOR
+        and not registry_entry.unique_id.endswith("_live_updates")
     ]
 
 
@@ -107,3 +112,17 @@ async def test_snapshot(
         await setup_entry(hass, config_entry)
 
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+async def test_live_updates_sensor_off_while_not_connected(
+    hass: HomeAssistant, emulator: EmulatorServer, config_entry: MockConfigEntry
+) -> None:
+    """Without a connection (the tests' default: none is opened), the sensor is off."""
+    await setup_entry(hass, config_entry)
+
+    assert state_of(hass, Platform.BINARY_SENSOR, LIVE_UPDATES_UNIQUE_ID) == STATE_OFF
+    registry_entry = er.async_get(hass).async_get(
+        entity_id_for(hass, Platform.BINARY_SENSOR, LIVE_UPDATES_UNIQUE_ID)
+    )
+    assert registry_entry is not None
+    assert registry_entry.entity_category is EntityCategory.DIAGNOSTIC

@@ -9,7 +9,7 @@ from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
-from custom_components.immich.action_assets import _home_assistant_url
+from custom_components.immich.action_assets import home_assistant_url
 
 # scripts/demo runs the newest Home Assistant only, and its configuration module imports the
 # HTTP settings storage that Home Assistant 2025.x does not have.
@@ -29,4 +29,4 @@ async def test_demo_links_reach_home_assistant(hass: HomeAssistant, tmp_path: Pa
     await async_process_ha_core_config(hass, configuration["homeassistant"])
 
     assert hass.config.internal_url == f"http://127.0.0.1:{DEMO_PORT}"
-    assert _home_assistant_url(hass) == f"http://127.0.0.1:{DEMO_PORT}"
+    assert home_assistant_url(hass) == f"http://127.0.0.1:{DEMO_PORT}"

@@ -31,6 +31,7 @@ from .issues import (
     async_create_unsupported_version_issue,
     async_delete_entry_issues,
 )
+from .live import ImmichLiveUpdates
 from .services import async_setup_services
 from .views import ImmichMediaView
 
@@ -38,6 +39,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.EVENT,
     Platform.IMAGE,
     Platform.SENSOR,
     Platform.UPDATE,
@@ -94,8 +96,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
     # Every request succeeded, so issues from an earlier failed setup or run are resolved.
     async_delete_entry_issues(hass, entry.entry_id)
 
+    live = ImmichLiveUpdates(hass, entry, client, server=server, statistics=statistics)
     entry.runtime_data = ImmichRuntimeData(
-        client=client, user=user, server=server, statistics=statistics, queues=queues
+        client=client, user=user, server=server, statistics=statistics, queues=queues, live=live
     )
     # A request that finds the server upgraded or downgraded re-detects its version. The
     # server coordinator then refreshes the version at once instead of at its next poll.
@@ -104,6 +107,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
     # server coordinator, which must still notice upgrades and unsupported downgrades.
     entry.async_on_unload(server.async_add_listener(lambda: None))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Events that arrive before the entities exist would reach no one.
+    live.async_start()
     return True
 
 

@@ -58,7 +58,7 @@ async def async_with_details(client: ImmichClient, candidates: list[Candidate]) 
     return [candidate for candidate in completed if candidate is not None]
 
 
-def _home_assistant_url(hass: HomeAssistant) -> str | None:
+def home_assistant_url(hass: HomeAssistant) -> str | None:
     """Return Home Assistant's own address (external first), or None when none is known."""
     try:
         return get_url(hass, prefer_external=True)
@@ -87,7 +87,7 @@ def assets_response(
     expires_at = url_expiry(url_lifetime)
     server_url = client.server_url
     source_id = source_id_of(entry)
-    base_url = _home_assistant_url(hass)
+    base_url = home_assistant_url(hass)
     assets = []
     for candidate in candidates:
         asset = candidate.asset

@@ -5,11 +5,13 @@ from __future__ import annotations
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
@@ -39,11 +41,17 @@ from .issues import (
     async_delete_unsupported_version_issue,
 )
 
+if TYPE_CHECKING:
+    from .live import ImmichLiveUpdates
+
 # Users who want other timing turn off polling in the entry's system options and call
 # `homeassistant.update_entity` themselves, so these intervals are not configurable.
 QUEUES_INTERVAL = timedelta(seconds=30)
 STATISTICS_INTERVAL = timedelta(minutes=5)
 SERVER_INTERVAL = timedelta(hours=6)
+LIVE_REFRESH_COOLDOWN = 5.0
+"""Seconds between refreshes that live events request: a burst of uploads refreshes the
+counts at once and then at most once per cooldown."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -82,6 +90,8 @@ class ImmichRuntimeData:
     """Storage and asset counts, every 5 minutes."""
     queues: ImmichQueuesCoordinator | None
     """Job queues, every 30 seconds, or None for a non-admin key."""
+    live: ImmichLiveUpdates | None = None
+    """The live connection, which starts once the entities exist."""
 
 
 type ImmichConfigEntry = ConfigEntry[ImmichRuntimeData]
@@ -108,6 +118,9 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             config_entry=entry,
             name=f"Immich {kind} of {entry.title}",
             update_interval=update_interval,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=LIVE_REFRESH_COOLDOWN, immediate=True
+            ),
         )
         self.client = client
         self._poll_interval = update_interval

@@ -40,6 +40,7 @@ async def async_get_config_entry_diagnostics(
         "queues": (
             {name: _as_dict(queue) for name, queue in queues.data.items()} if queues else None
         ),
+        "live_updates": runtime_data.live.as_diagnostics() if runtime_data.live else None,
     }
 
 

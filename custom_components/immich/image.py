@@ -10,18 +10,23 @@ from homeassistant.components.image import ImageEntity
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    REMOVAL_EVENT_TYPES,
     ImmichAuthenticationError,
     ImmichError,
     ImmichPermissionError,
+    LiveEvent,
+    LiveEventType,
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import ImmichConfigEntry, async_withdraw_reauth
 from .issues import async_create_missing_permission_issue, async_delete_missing_permission_issue
+from .live import signal_live_event
 from .slideshow.attributes import ATTR_STATUS, SLIDE_ATTRIBUTES, empty_state_svg, slide_attributes
 from .slideshow.build import async_build_feed
 from .slideshow.player import PlayerStatus, SlideshowPlayer
@@ -112,6 +117,11 @@ class ImmichSlideshowImage(ImageEntity):
         await super().async_added_to_hass()
         self._async_start_timer()
         self.async_on_remove(self._async_stop_timer)
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_live_event(self._entry.entry_id), self._async_handle_live_event
+            )
+        )
         self._entry.async_create_background_task(
             self.hass,
             self._async_step(forward=True),
@@ -122,6 +132,25 @@ class ImmichSlideshowImage(ImageEntity):
         if self._player is not None:
             self._player.close()
         await super().async_will_remove_from_hass()
+
+    @callback
+    def _async_handle_live_event(self, event: LiveEvent, data: dict[str, Any]) -> None:
+        """Drop removed assets at once, and let the feed see new and changed ones."""
+        player = self._player
+        if player is None:
+            return
+        on_show = False
+        if event.type in REMOVAL_EVENT_TYPES:
+            on_show = player.forget(set(event.asset_ids))
+        elif event.type is LiveEventType.UPDATED and event.asset is not None:
+            on_show = player.note_update(event.asset)
+        elif event.type in (LiveEventType.UPLOADED, LiveEventType.RESTORED):
+            player.note_new_assets(event.asset_ids)
+        if on_show:
+            # A photo frame should not go on showing a photo its owner just deleted.
+            self._entry.async_create_background_task(
+                self.hass, self.async_next(), name=f"immich slideshow {self.entity_id} removed"
+            )
 
     @callback
     def _async_start_timer(self) -> None:

@@ -24,6 +24,14 @@ from .errors import (
 from .generation import MIN_SUPPORTED_VERSION, ApiGeneration, Operation
 from .ids import is_uuid, require_uuid
 from .keys import MAX_API_KEY_LENGTH, is_plausible_api_key
+from .live import PERMANENT_REASONS, ImmichLiveError, LiveConnection, LiveUnavailableReason
+from .live_events import (
+    ASSET_EVENT_TYPES,
+    REMOVAL_EVENT_TYPES,
+    LiveEvent,
+    LiveEventType,
+    parse_live_event,
+)
 from .models import (
     Album,
     AlbumAssetResult,
@@ -61,8 +69,11 @@ from .url import (
 )
 
 __all__ = [
+    "ASSET_EVENT_TYPES",
     "MAX_API_KEY_LENGTH",
     "MIN_SUPPORTED_VERSION",
+    "PERMANENT_REASONS",
+    "REMOVAL_EVENT_TYPES",
     "Album",
     "AlbumAssetResult",
     "ApiGeneration",
@@ -80,6 +91,7 @@ __all__ = [
     "ImmichEndpointMissingError",
     "ImmichError",
     "ImmichInvalidIdError",
+    "ImmichLiveError",
     "ImmichNotFoundError",
     "ImmichPermissionError",
     "ImmichRateLimitedError",
@@ -89,6 +101,10 @@ __all__ = [
     "ImmichTimeoutError",
     "ImmichUnsupportedVersionError",
     "InvalidServerUrlError",
+    "LiveConnection",
+    "LiveEvent",
+    "LiveEventType",
+    "LiveUnavailableReason",
     "Memory",
     "Operation",
     "PeoplePage",
@@ -113,6 +129,7 @@ __all__ = [
     "is_plausible_api_key",
     "is_uuid",
     "normalize_server_url",
+    "parse_live_event",
     "remove_user_info",
     "require_uuid",
 ]

@@ -25,6 +25,8 @@ from .errors import (
 )
 from .generation import ApiGeneration, Operation, routes_for
 from .ids import require_filter_ids, require_uuid, require_uuids
+from .live import LiveConnection
+from .live_events import LiveEvent
 from .models import (
     Album,
     AlbumAssetResult,
@@ -156,6 +158,19 @@ class ImmichClient:
                 self._request_timeout,
             )
         return self._transport
+
+    def live_connection(self, on_event: Callable[[LiveEvent], None]) -> LiveConnection:
+        """Return an unopened live connection to the server's socket.io endpoint."""
+        # The transport creates the session when the caller passed none.
+        _ = self.transport
+        assert self._session is not None
+        return LiveConnection(
+            self._session,
+            self._server_url,
+            self._api_key,
+            timeout=self._request_timeout,
+            on_event=on_event,
+        )
 
     # Version and generation
 

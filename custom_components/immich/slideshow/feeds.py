@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 import logging
 import random
+import time as monotonic_time
 
 from ..api import Asset, AssetSearchFilter, ImmichClient
 from ..api.search import matches_filter
@@ -29,6 +30,9 @@ SEARCH_PAGE_SIZE = 100
 MAX_MEMORY_YEARS = 100
 MEMORY_SEARCH_PAGE_SIZE = 250
 """Photos per earlier year that the memories fallback reads from its search window."""
+MEMORIES_RELOAD_SPACING = 300.0
+"""Seconds between reloads of today's memories after library changes; the search fallback
+costs a request per earlier year."""
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,6 +67,18 @@ class Feed(ABC):
     def reset(self) -> None:
         """Forget cached batches, so the next call reads the source again."""
 
+    @abstractmethod
+    def forget(self, asset_ids: Collection[str]) -> None:
+        """Drop cached candidates of assets that were trashed, deleted or hidden."""
+
+    @abstractmethod
+    def accepts(self, asset: Asset) -> bool:
+        """Return whether the asset's own fields still pass the source's filters."""
+
+    @abstractmethod
+    def invalidate(self) -> None:
+        """Note that the library changed, so cached batches may miss new or changed assets."""
+
 
 class ShuffleFeed(Feed):
     """Random photos from one or more scopes, one server-side random batch at a time.
@@ -85,6 +101,17 @@ class ShuffleFeed(Feed):
         self._batch.clear()
         self._empty_scopes.clear()
         self._search_pages.clear()
+
+    def forget(self, asset_ids: Collection[str]) -> None:
+        self._batch = deque(c for c in self._batch if c.asset.id not in asset_ids)
+
+    def accepts(self, asset: Asset) -> bool:
+        return any(matches_filter(asset, scope.search_filter) for scope in self._scopes)
+
+    def invalidate(self) -> None:
+        # A scope found empty, such as favorites before the first one, may have photos now.
+        self._batch.clear()
+        self._empty_scopes.clear()
 
     async def async_next(self) -> Candidate | None:
         if not self._batch and not await self._async_fill():
@@ -157,6 +184,17 @@ class SequentialFeed(Feed):
         self._page = 1
         self._page_items.clear()
 
+    def forget(self, asset_ids: Collection[str]) -> None:
+        self._page_items = deque(c for c in self._page_items if c.asset.id not in asset_ids)
+
+    def accepts(self, asset: Asset) -> bool:
+        return any(matches_filter(asset, scope.search_filter) for scope in self._scopes)
+
+    def invalidate(self) -> None:
+        # The page in hand stays, so the slideshow does not start over; later pages are
+        # read fresh anyway.
+        return
+
     async def async_next(self) -> Candidate | None:
         empty_pages_in_a_row = 0
         while not self._page_items:
@@ -207,9 +245,23 @@ class MemoriesFeed(Feed):
         self.used_fallback = False
         """Whether today's photos came from the metadata search instead of server memories."""
         self._truncation_logged = False
+        self._stale = False
+        self._loaded_at: float | None = None
+        """`time.monotonic()` of the last load."""
 
     def reset(self) -> None:
         self._day = None
+
+    def forget(self, asset_ids: Collection[str]) -> None:
+        before_position = sum(1 for c in self._items[: self._position] if c.asset.id in asset_ids)
+        self._items = [c for c in self._items if c.asset.id not in asset_ids]
+        self._position -= before_position
+
+    def accepts(self, asset: Asset) -> bool:
+        return matches_filter(asset, self._base_filter)
+
+    def invalidate(self) -> None:
+        self._stale = True
 
     async def async_next(self) -> Candidate | None:
         today = self._today()
@@ -219,6 +271,8 @@ class MemoriesFeed(Feed):
             self._position = 0
             if self._shuffle:
                 random.shuffle(self._items)
+        elif self._stale and self._reload_allowed():
+            await self._async_reload_keeping_place(today)
         if not self._items:
             return None
         if self._position >= len(self._items):
@@ -233,7 +287,25 @@ class MemoriesFeed(Feed):
         """Return a day's memories, newest year first, without moving the feed's position."""
         return await self._async_load(day)
 
+    def _reload_allowed(self) -> bool:
+        if self._loaded_at is None:
+            return True
+        return monotonic_time.monotonic() - self._loaded_at >= MEMORIES_RELOAD_SPACING
+
+    async def _async_reload_keeping_place(self, today: date) -> None:
+        """Read today's memories again; photos already shown today stay behind the position."""
+        shown = {c.asset.id for c in self._items[: self._position]}
+        items = await self._async_load(today)
+        if self._shuffle:
+            random.shuffle(items)
+        behind = [c for c in items if c.asset.id in shown]
+        ahead = [c for c in items if c.asset.id not in shown]
+        self._items = behind + ahead
+        self._position = len(behind)
+
     async def _async_load(self, today: date) -> list[Candidate]:
+        self._stale = False
+        self._loaded_at = monotonic_time.monotonic()
         memories = await self._client.async_get_memories(today)
         items = [
             Candidate(asset, memory_year=memory.year)

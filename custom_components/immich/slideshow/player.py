@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, replace
 from enum import StrEnum
 import logging
@@ -39,6 +39,8 @@ HISTORY_LENGTH = 20
 """Photos `previous` can step back through; only the newest keeps its image bytes."""
 KEEP_BYTES_FOR_PREVIOUS = 1
 """Slides next to the current one in each direction that keep their image bytes."""
+REMOVED_MEMORY = 1000
+"""Ids of removed assets the player remembers, so a prefetch already under way skips them."""
 
 
 type TaskFactory = Callable[[Coroutine[Any, Any, Slide | None], str], asyncio.Task[Slide | None]]
@@ -115,6 +117,8 @@ class SlideshowPlayer:
         self._forward: deque[Slide] = deque(maxlen=HISTORY_LENGTH)
         """Slides stepped back from, shown again by `async_advance` before new ones."""
         self._next: asyncio.Task[Slide | None] | None = None
+        self._removed: dict[str, None] = {}
+        """Recently trashed, deleted or hidden asset ids, oldest first."""
 
     async def async_advance(self) -> Slide | None:
         """Show the next photo and start prefetching the one after it."""
@@ -166,6 +170,36 @@ class SlideshowPlayer:
     def close(self) -> None:
         self._cancel_prefetch()
 
+    def forget(self, asset_ids: Collection[str]) -> bool:
+        """Drop trashed, deleted or hidden assets from the feed, the history and the
+        prefetch; return whether the photo on show is one of them."""
+        for asset_id in asset_ids:
+            self._removed[asset_id] = None
+        while len(self._removed) > REMOVED_MEMORY:
+            del self._removed[next(iter(self._removed))]
+
+        self._feed.forget(asset_ids)
+        self._history = _without(self._history, asset_ids)
+        self._forward = _without(self._forward, asset_ids)
+        prefetched = self.peek_prefetched()
+        if prefetched is not None and prefetched.asset.id in asset_ids:
+            self._cancel_prefetch()
+        return self.current is not None and self.current.asset.id in asset_ids
+
+    def note_update(self, asset: Asset) -> bool:
+        """Take in an asset's new fields; one that no longer passes the source's filters,
+        such as a photo no longer a favorite, is forgotten. Return whether it is on show."""
+        if not self._feed.accepts(asset):
+            return self.forget({asset.id})
+        self._feed.invalidate()
+        return False
+
+    def note_new_assets(self, asset_ids: Collection[str]) -> None:
+        """Let the feed read assets uploaded or restored since its last batch."""
+        for asset_id in asset_ids:
+            self._removed.pop(asset_id, None)
+        self._feed.invalidate()
+
     def _show(self, slide: Slide) -> None:
         if self.current is not None:
             self._history.append(self.current)
@@ -186,7 +220,7 @@ class SlideshowPlayer:
                 # since, so its error is stale: the photo is loaded again now instead.
                 _LOGGER.debug("Prefetching the next photo failed, loading it again: %s", err)
                 slide = None
-            if slide is not None:
+            if slide is not None and slide.asset.id not in self._removed:
                 return slide
         return await self._async_load_next()
 
@@ -210,6 +244,8 @@ class SlideshowPlayer:
             candidate = await self._feed.async_next()
             if candidate is None:
                 return None
+            if candidate.asset.id in self._removed:
+                continue
             if not matches_orientation(candidate.asset, self._orientation):
                 continue
             if self.current is not None and candidate.asset.id == self.current.asset.id:
@@ -272,6 +308,10 @@ class SlideshowPlayer:
         if self._server_errors_in_a_row >= MAX_SERVER_ERRORS_IN_A_ROW:
             self._server_errors_in_a_row = 0
             raise err
+
+
+def _without(slides: deque[Slide], asset_ids: Collection[str]) -> deque[Slide]:
+    return deque((s for s in slides if s.asset.id not in asset_ids), maxlen=slides.maxlen)
 
 
 def _drop_old_bytes(slides: deque[Slide]) -> None:
