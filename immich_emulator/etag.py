@@ -1,8 +1,9 @@
 """ETags and 304 Not Modified for JSON bodies, as Immich's web framework (Express) sends them.
 
-The captured `GET /api/albums` response of Immich v2.7.5 carries `ETag: "<body length in
-hex>-<27 characters of a base64 hash of the body>"`, Express's strong form, and the emulator
-hashes with SHA-1. A request whose `If-None-Match` names that ETag, without
+Every captured JSON `GET` response of Immich v2.7.5 (albums, storage, statistics, queues,
+about) carries `ETag: "<body length in hex>-<27 characters of a base64 hash of the body>"`,
+Express's strong form, and the emulator hashes with SHA-1. The server's middleware adds it
+to each JSON `GET` response. A request whose `If-None-Match` names that ETag, without
 `Cache-Control: no-cache`, gets 304 and no body.
 NOTE: the captures contain no 304, so that part follows Express's documented freshness check.
 """

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .etag import with_etag
 from .faults import Fault, FaultInjector, FaultKind, error_body
 from .legacy_shapes import (
     access_rule,
@@ -187,6 +188,12 @@ class EmulatorServer:
                 return faulted
 
         response = await self._authorized(request, handler)
+        if (
+            request.method == "GET"
+            and isinstance(response, web.Response)
+            and response.content_type == "application/json"
+        ):
+            response = with_etag(request, response)
         if isinstance(response, web.Response) and response.body is not None:
             self.stats.body_bytes += len(response.body)  # type: ignore[arg-type]
         return response

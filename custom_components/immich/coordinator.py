@@ -121,6 +121,8 @@ class ImmichCoordinator[DataT](DataUpdateCoordinator[DataT]):
             request_refresh_debouncer=Debouncer(
                 hass, LOGGER, cooldown=LIVE_REFRESH_COOLDOWN, immediate=True
             ),
+            # Unchanged data (an idle queue list, a 304) updates no entity.
+            always_update=False,
         )
         self.client = client
         self._poll_interval = update_interval

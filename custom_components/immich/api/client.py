@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from http import HTTPStatus
 import logging
 import re
@@ -113,6 +114,9 @@ class ImmichClient:
         self._version_listeners: list[VersionListener] = []
         self._album_lists = ConditionalCache()
         """Album lists by query, sent again as conditional requests."""
+        self._polled = ConditionalCache()
+        """Responses the coordinators poll, sent again as conditional requests, so an
+        unchanged storage, statistics or queue list costs a 304 and no parsing."""
 
     @property
     def server_url(self) -> str:
@@ -300,6 +304,13 @@ class ImmichClient:
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await self.transport.request_json("GET", path, params=params)
 
+    async def _get_polled[T](self, path: str, parser: Callable[[Any], T], described: str) -> T:
+        """GET an endpoint that is polled, with the ETag of its last response; on a 304,
+        return the model parsed then. `parser` must return an immutable model."""
+        return await self._polled.async_get(
+            self.transport, path, None, lambda data: _parse(parser, data, described)
+        )
+
     async def _post(self, path: str, body: Any) -> Any:
         return await self.transport.request_json("POST", path, json_body=body)
 
@@ -318,20 +329,25 @@ class ImmichClient:
 
     async def async_get_about(self) -> ServerAbout | None:
         """Return build details, or None on servers before v1.118 that have no such endpoint."""
-        data = await self._call_optional(
-            Operation.ABOUT, {"GET /server/about": lambda: self._get("server/about")}
+        return await self._call_optional(
+            Operation.ABOUT,
+            {
+                "GET /server/about": lambda: self._get_polled(
+                    "server/about", ServerAbout.from_dict, "server/about"
+                )
+            },
         )
-        return None if data is None else _parse(ServerAbout.from_dict, data, "server/about")
 
     async def async_get_version_check(self) -> VersionCheck | None:
         """Return the newest release the server found, or None before v1.134, which has no check."""
-        data = await self._call_optional(
+        return await self._call_optional(
             Operation.VERSION_CHECK,
-            {"GET /server/version-check": lambda: self._get("server/version-check")},
+            {
+                "GET /server/version-check": lambda: self._get_polled(
+                    "server/version-check", VersionCheck.from_dict, "server/version-check"
+                )
+            },
         )
-        if data is None:
-            return None
-        return _parse(VersionCheck.from_dict, data, "server/version-check")
 
     async def async_get_features(self) -> ServerFeatures:
         """Return the optional features enabled on the server (smart search, faces, trash)."""
@@ -346,37 +362,47 @@ class ImmichClient:
 
     async def async_get_storage(self) -> ServerStorage:
         """Return disk size, use and availability of the library volume."""
-        data = await self._call(
+        return await self._call(
             Operation.STORAGE,
             {
-                "GET /server/storage": lambda: self._get("server/storage"),
-                "GET /server-info/storage": lambda: self._get("server-info/storage"),
-                "GET /server-info": lambda: self._get("server-info"),
+                route: partial(self._get_polled, path, ServerStorage.from_dict, "server/storage")
+                for route, path in (
+                    ("GET /server/storage", "server/storage"),
+                    ("GET /server-info/storage", "server-info/storage"),
+                    ("GET /server-info", "server-info"),
+                )
             },
         )
-        return _parse(ServerStorage.from_dict, data, "server/storage")
 
     async def async_get_statistics(self) -> ServerStatistics:
         """Return server-wide counts and usage; needs an admin's key."""
-        data = await self._call(
+        return await self._call(
             Operation.STATISTICS,
             {
-                "GET /server/statistics": lambda: self._get("server/statistics"),
-                "GET /server-info/statistics": lambda: self._get("server-info/statistics"),
+                route: partial(
+                    self._get_polled, path, ServerStatistics.from_dict, "server/statistics"
+                )
+                for route, path in (
+                    ("GET /server/statistics", "server/statistics"),
+                    ("GET /server-info/statistics", "server-info/statistics"),
+                )
             },
         )
-        return _parse(ServerStatistics.from_dict, data, "server/statistics")
 
     async def async_get_asset_statistics(self) -> AssetStatistics:
         """Return the key's own user's image and video counts."""
-        data = await self._call(
+        return await self._call(
             Operation.ASSET_STATISTICS,
             {
-                "GET /asset/statistics": lambda: self._get("asset/statistics"),
-                "GET /assets/statistics": lambda: self._get("assets/statistics"),
+                route: partial(
+                    self._get_polled, path, AssetStatistics.from_dict, "assets/statistics"
+                )
+                for route, path in (
+                    ("GET /asset/statistics", "asset/statistics"),
+                    ("GET /assets/statistics", "assets/statistics"),
+                )
             },
         )
-        return _parse(AssetStatistics.from_dict, data, "assets/statistics")
 
     async def async_get_queues(self) -> tuple[Queue, ...]:
         """Return every job queue with its counts; needs an admin's key."""
@@ -389,20 +415,18 @@ class ImmichClient:
         )
 
     async def _queues_from_queues(self) -> tuple[Queue, ...]:
-        data = await self._get("queues")
-        return _parse(
+        return await self._get_polled(
+            "queues",
             lambda items: tuple(Queue.from_queue_dict(item) for item in as_list(items)),
-            data,
             "queues",
         )
 
     async def _queues_from_jobs(self) -> tuple[Queue, ...]:
-        data = await self._get("jobs")
-        return _parse(
+        return await self._get_polled(
+            "jobs",
             lambda items: tuple(
                 Queue.from_job_status(name, value) for name, value in as_object(items).items()
             ),
-            data,
             "jobs",
         )
 
