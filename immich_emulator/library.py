@@ -95,6 +95,9 @@ class Library:
     """Searches ignore `visibility`, `isArchived` and `withArchived`, as some servers do, and
     return archived and hidden assets too."""
     queue_tick: int = 0
+    queue_activity: bool = True
+    """False keeps every queue's counts still, as on a server with no work to do; True moves
+    the thumbnail queue on every poll."""
     originals: dict[str, bytes] = field(default_factory=dict)
     """Bytes of uploaded files by asset id; captured assets have none and are rendered."""
 
@@ -147,6 +150,8 @@ class Library:
 
     def advance_queues(self) -> None:
         """Move queue counts one step, so polls see work arrive and drain."""
+        if not self.queue_activity:
+            return
         self.queue_tick += 1
         step = self.queue_tick % 6
         busy = self.queues["thumbnailGeneration"]

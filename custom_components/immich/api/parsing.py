@@ -29,6 +29,9 @@ def optional_str(data: dict[str, Any], key: str) -> str | None:
 
 def optional_int(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
+    if type(value) is int:
+        # The common case first: queue lists carry a hundred counts every 30 seconds.
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
