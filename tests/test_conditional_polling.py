@@ -49,9 +49,7 @@ async def test_changed_storage_is_read_again(
 
 
 @has_queues
-async def test_idle_queues_are_not_modified(
-    client: ImmichClient, emulator: EmulatorServer
-) -> None:
+async def test_idle_queues_are_not_modified(client: ImmichClient, emulator: EmulatorServer) -> None:
     emulator.library.queue_activity = False
     first = await client.async_get_queues()
 
