@@ -57,8 +57,14 @@ def quiet_access_log() -> Iterator[None]:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    """Print the results table; after a run of every scenario, rewrite RESULTS.md as well."""
-    results = config.stash.get(RESULTS_KEY, [])
+    """Print the results table; after a run of every scenario, rewrite RESULTS.md as well.
+
+    Other benchmarks share this folder, so a run that finished no slideshow scenario prints
+    nothing here.
+    """
+    if RESULTS_KEY not in config.stash:
+        return
+    results = config.stash[RESULTS_KEY]
     print_table(results, terminalreporter.write_line)
     if len(results) == len(SCENARIOS) and not config.getoption("--no-write"):
         write_results(results, ASSET_COUNT, config.getoption("--advances"))
