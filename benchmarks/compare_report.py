@@ -456,7 +456,8 @@ def render_page(
             "after the upload in the v2.7.5 capture). A latency of that size is the event's "
             "path, not a poll.",
             "- Setup: real time, no frozen clock. `async_setup_component(hass, 'immich', {})` "
-            "with the entry added, as Home Assistant's start calls it, timed with "
+            "with the entry added and Home Assistant in the state it has before its start "
+            "completes (`CoreState.not_running`), as its start calls it, timed with "
             "`time.perf_counter()`; then the entry's state. Refused: a 127.0.0.1 port with "
             "nothing listening. Hanging: a 127.0.0.1 server that accepts and never answers; "
             "when the call has not returned at the cap, the server closes its connections and "

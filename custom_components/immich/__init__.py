@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -17,7 +19,14 @@ from .api import (
     ImmichUnsupportedVersionError,
     format_server_url,
 )
-from .const import CONF_URL, CONFIG_ENTRY_MINOR_VERSION, CONFIG_ENTRY_VERSION, DOMAIN, LOGGER
+from .const import (
+    CONF_URL,
+    CONFIG_ENTRY_MINOR_VERSION,
+    CONFIG_ENTRY_VERSION,
+    DOMAIN,
+    LOGGER,
+    STARTUP_VERSION_TIMEOUT,
+)
 from .coordinator import (
     ImmichConfigEntry as ImmichConfigEntry,
     ImmichQueuesCoordinator,
@@ -58,8 +67,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
     """Connect to the server, learn its API generation and the key's user, then add entities."""
     client = create_client_for_entry(hass, entry.data)
     try:
-        await client.async_detect_generation()
+        # While Home Assistant starts, it waits for every setup; a server that does not
+        # even report its version soon is retried in the background instead.
+        async with asyncio.timeout(None if hass.is_running else STARTUP_VERSION_TIMEOUT):
+            await client.async_detect_generation()
         user = await client.async_get_my_user()
+    except TimeoutError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="no_answer_at_start",
+            translation_placeholders={"seconds": f"{STARTUP_VERSION_TIMEOUT:g}"},
+        ) from err
     except ImmichAuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
