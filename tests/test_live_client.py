@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import socket
 
 import aiohttp
+from aiohttp import web
 import pytest
 from yarl import URL
 
@@ -81,6 +82,51 @@ async def test_redirect_is_not_followed_with_the_key(session: aiohttp.ClientSess
     assert str(URL(sign_in).origin()) in str(caught.value)
     assert log.requests == []
     assert log.api_keys == []
+
+
+def upgrade_redirecting_app(location: str) -> web.Application:
+    """A proxy that answers plain requests as engine.io does, and redirects only websocket
+    upgrades, which a check with a plain request alone would miss."""
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return web.Response(status=302, headers={"Location": f"{location}{request.path_qs}"})
+        return web.json_response({"code": 3, "message": "Bad request"}, status=400)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+async def test_redirect_of_upgrade_only_is_not_followed(session: aiohttp.ClientSession) -> None:
+    log = RequestLog()
+    async with (
+        serve(logging_app(log)) as sign_in,
+        serve(upgrade_redirecting_app(sign_in)) as proxy,
+    ):
+        connection = live_client(proxy, session).live_connection(lambda event: None)
+        with pytest.raises(ImmichLiveError) as caught:
+            await connection.async_connect()
+
+    assert caught.value.reason is LiveUnavailableReason.REDIRECTED
+    assert str(URL(sign_in).origin()) in str(caught.value)
+    assert log.requests == []
+    assert log.api_keys == []
+
+
+async def test_proxy_sign_in_is_named(session: aiohttp.ClientSession) -> None:
+    async def sign_in_required(request: web.Request) -> web.Response:
+        return web.Response(status=401, text="<html>Sign in</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", sign_in_required)
+    async with serve(app) as proxy:
+        connection = live_client(proxy, session).live_connection(lambda event: None)
+        with pytest.raises(ImmichLiveError) as caught:
+            await connection.async_connect()
+
+    assert caught.value.reason is LiveUnavailableReason.UPGRADE_REJECTED
+    assert "asks for its own sign-in" in str(caught.value)
 
 
 async def test_refused_connection(session: aiohttp.ClientSession) -> None:

@@ -5,9 +5,11 @@ upgrade request by its `x-api-key` header. The connection uses python-socketio o
 caller's aiohttp session, on the websocket transport only, and never reconnects by itself:
 the caller decides when to try again.
 
-aiohttp follows redirects of a websocket upgrade and sends every header to the new address.
-So before each connection a plain request without the API key checks that the endpoint
-does not redirect, and a redirect raises instead of sending the key anywhere.
+aiohttp follows redirects of a websocket upgrade and sends every header to the new address,
+and its websocket call has no option to stop that. So the connection runs on its own session
+over the caller's connector, whose trace hook raises at the first redirect, before the
+request to the new address is sent. Before that, a plain request without the API key
+checks the endpoint, so that a redirect or a missing endpoint is named in the error.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class LiveConnection:
         self._timeout = timeout
         self._on_event = on_event
         self._sio: Any = None
+        self._websocket_session: aiohttp.ClientSession | None = None
         self._closed = asyncio.Event()
         self._accepted = asyncio.Event()
         self._probe_status: int | None = None
@@ -106,10 +109,16 @@ class LiveConnection:
     async def async_connect(self) -> None:
         """Open the connection and join the default namespace; raise ImmichLiveError."""
         await self._async_probe()
+        self._websocket_session = aiohttp.ClientSession(
+            connector=self._session.connector,
+            connector_owner=False,
+            headers=self._session.headers,
+            trace_configs=[_redirect_refusing_trace_config()],
+        )
         sio = socketio.AsyncClient(
             reconnection=False,
             handle_sigint=False,
-            http_session=self._session,
+            http_session=self._websocket_session,
             request_timeout=self._timeout,
             timestamp_requests=False,
         )
@@ -127,19 +136,22 @@ class LiveConnection:
                     wait_timeout=self._timeout,
                 )
         except TimeoutError as err:
-            await _async_abandon(sio)
+            await self._async_abandon(sio)
             raise ImmichLiveError(
                 f"No socket.io handshake from {self._describe()} within {self._timeout:g} s",
                 reason=LiveUnavailableReason.TIMEOUT,
             ) from err
+        except ImmichLiveError:
+            await self._async_abandon(sio)
+            raise
         except socketio.exceptions.ConnectionError as err:
-            await _async_abandon(sio)
+            await self._async_abandon(sio)
             raise self._connect_error(err) from err
 
         # Immich joins every socket to the namespace first and checks the key afterwards, so
         # the connection counts as open only once the server's welcome arrives.
         if not await self._async_wait_for_welcome():
-            await _async_abandon(sio)
+            await self._async_abandon(sio)
             raise ImmichLiveError(
                 f"{self._describe()} closed the connection: {self.close_reason}",
                 reason=LiveUnavailableReason.REJECTED_BY_SERVER,
@@ -172,8 +184,15 @@ class LiveConnection:
         sio, self._sio = self._sio, None
         if sio is not None:
             self.close_reason = self.close_reason or "closed by Home Assistant"
-            await _async_abandon(sio)
+            await self._async_abandon(sio)
         self._closed.set()
+
+    async def _async_abandon(self, sio: Any) -> None:
+        """Disconnect the client and close the websocket session, whatever their state."""
+        await _async_abandon(sio)
+        session, self._websocket_session = self._websocket_session, None
+        if session is not None:
+            await session.close()
 
     def _describe(self) -> str:
         return f"{self._api_url.origin()}{self._api_url.path}/{SOCKET_PATH}/"
@@ -217,6 +236,13 @@ class LiveConnection:
                 " of it has no socket.io endpoint",
                 reason=LiveUnavailableReason.ENDPOINT_MISSING,
             )
+        if status in (401, 403, 407):
+            return ImmichLiveError(
+                f"The websocket upgrade to {self._describe()} failed, and a plain request "
+                f"without the API key returned HTTP {status}: a proxy in front of Immich asks"
+                " for its own sign-in, which the integration cannot give",
+                reason=LiveUnavailableReason.UPGRADE_REJECTED,
+            )
         if status is not None and status != 400:
             # engine.io answers a request without an upgrade with 400; anything else is
             # the answer of a proxy that does not pass websockets on.
@@ -255,6 +281,28 @@ class LiveConnection:
         if self.close_reason is None:
             self.close_reason = f"disconnected ({args[0]})" if args else "disconnected"
         self._closed.set()
+
+
+def _redirect_refusing_trace_config() -> aiohttp.TraceConfig:
+    """Return a trace config that raises at a redirect, before aiohttp follows it."""
+
+    async def refuse(
+        session: aiohttp.ClientSession,
+        context: Any,
+        params: aiohttp.TraceRequestRedirectParams,
+    ) -> None:
+        location = params.response.headers.get("Location")
+        target = params.url.join(URL(location)).origin() if location else "nowhere"
+        raise ImmichLiveError(
+            f"The websocket upgrade to {params.url.origin()}{params.url.path} redirects to "
+            f"{target} (HTTP {params.response.status}); the API key is not sent to a redirect,"
+            " so configure the address Immich answers on",
+            reason=LiveUnavailableReason.REDIRECTED,
+        )
+
+    trace_config = aiohttp.TraceConfig()
+    trace_config.on_request_redirect.append(refuse)
+    return trace_config
 
 
 async def _async_abandon(sio: Any) -> None:
