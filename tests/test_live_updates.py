@@ -298,11 +298,16 @@ async def test_reconnects_after_the_server_drops_the_socket(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await connected_entry(hass, config_entry, emulator)
+    statistics_before = statistics_requests(emulator)
 
     with caplog.at_level(logging.DEBUG, logger="custom_components.immich"):
         await emulator.drop_sockets()
         await wait_for(lambda: emulator.socket_stats.connections == 2, "a second connection")
         await wait_for(lambda: live_state(hass, entry) == STATE_ON, "live updates again")
+        # Events sent while the socket was down are lost, so counts are read again.
+        await wait_for(
+            lambda: statistics_requests(emulator) > statistics_before, "a statistics refresh"
+        )
 
     assert emulator.socket_stats.open == 1
     # One dropped socket that reconnects at once is no outage worth a warning.
@@ -340,6 +345,10 @@ async def test_proxy_without_websockets_leaves_polling_alone(
     assert ADMIN_KEY not in caplog.text
     photos = entity_id_for(hass, "sensor", f"{config_entry.unique_id}_photos_count")
     assert hass.states.get(photos).state.isdigit()  # type: ignore[union-attr]
+
+    diagnostics_error = live.as_diagnostics()["last_error"]
+    assert "127.0.0.1" not in diagnostics_error
+    assert "**REDACTED**" in diagnostics_error
 
     emulator.socket_mode = "open"
     with patch("custom_components.immich.live.MAX_RETRY_PERMANENT", 0.1):

@@ -18,7 +18,9 @@ from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from yarl import URL
 
 from .api import (
     ASSET_EVENT_TYPES,
@@ -43,7 +45,7 @@ MAX_RETRY = 300.0
 MAX_RETRY_PERMANENT = 1800.0
 """Maximum wait after a failure that a quick retry will not fix, such as a proxy that does
 not pass websockets on. The set-up may still change, but rarely."""
-STABLE_CONNECTION = 60.0
+STABLE_CONNECTION = 10.0
 """Seconds a connection must last before its end counts as a new outage, not a failure."""
 JITTER = 0.25
 """Each wait varies by up to this share, so many Home Assistant instances do not reconnect
@@ -166,7 +168,7 @@ class ImmichLiveUpdates:
                 if time.monotonic() - opened >= STABLE_CONNECTION:
                     delay = FIRST_RETRY
                 LOGGER.debug(
-                    "Live updates from Immich server %s ended (%s)", self._entry.title, reason
+                    "Live updates from Immich server %s ended: %s", self._entry.title, reason
                 )
                 await asyncio.sleep(_jittered(delay))
                 delay = min(delay * 2, MAX_RETRY)
@@ -180,12 +182,17 @@ class ImmichLiveUpdates:
     def _async_report_failure(self, message: str, wait: float) -> None:
         self.last_error = message
         if self._outage_logged:
-            LOGGER.debug("Live updates from %s still unavailable: %s", self._entry.title, message)
+            LOGGER.debug(
+                "Live updates from Immich server %s are still unavailable: %s. Retrying in %.0f s",
+                self._entry.title,
+                message,
+                wait,
+            )
             return
         self._outage_logged = True
         LOGGER.warning(
-            "Live updates from Immich server %s are unavailable, so sensors only follow it "
-            "by polling: %s. Retrying in %.0f s",
+            "Live updates from Immich server %s are unavailable: %s. Polling carries on; "
+            "retrying in %.0f s",
             self._entry.title,
             message,
             wait,
@@ -200,6 +207,9 @@ class ImmichLiveUpdates:
             if self._outage_logged:
                 self._outage_logged = False
                 LOGGER.info("Live updates from Immich server %s are back", self._entry.title)
+            if self.connections > 1:
+                # Events sent while the socket was down are lost, so counts are read again.
+                self._async_request_refresh(self._statistics)
         async_dispatcher_send(self._hass, signal_live_state(self._entry.entry_id))
 
     @callback
@@ -249,10 +259,17 @@ class ImmichLiveUpdates:
         )
 
     def as_diagnostics(self) -> dict[str, Any]:
+        """Return the connection's state, with the server's address redacted from errors."""
+        last_error = self.last_error
+        if last_error is not None:
+            host = URL(self._client.server_url).host
+            last_error = last_error.replace(self._client.server_url, REDACTED)
+            if host:
+                last_error = last_error.replace(host, REDACTED)
         return {
             "connected": self.connected,
             "connections": self.connections,
-            "last_error": self.last_error,
+            "last_error": last_error,
             "events": dict(self.events),
         }
 
