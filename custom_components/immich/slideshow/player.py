@@ -39,6 +39,8 @@ HISTORY_LENGTH = 20
 """Photos `previous` can step back through; only the newest keeps its image bytes."""
 KEEP_BYTES_FOR_PREVIOUS = 1
 """Slides next to the current one in each direction that keep their image bytes."""
+MAX_REMOVED_WHILE_LOADING = 3
+"""Photos loaded for one advance that were removed while they loaded, before it gives up."""
 REMOVED_MEMORY = 1000
 """Ids of removed assets the player remembers, so a prefetch already under way skips them."""
 
@@ -222,7 +224,12 @@ class SlideshowPlayer:
                 slide = None
             if slide is not None and slide.asset.id not in self._removed:
                 return slide
-        return await self._async_load_next()
+        # An asset can be removed while its preview loads; the next one is loaded instead.
+        for _ in range(MAX_REMOVED_WHILE_LOADING):
+            slide = await self._async_load_next()
+            if slide is None or slide.asset.id not in self._removed:
+                return slide
+        return None
 
     def _start_prefetch(self) -> None:
         self._next = self._create_task(self._async_load_next(), "immich slideshow prefetch")
