@@ -16,9 +16,9 @@ import random
 import time
 from typing import Any
 
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.components.diagnostics import REDACTED
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from yarl import URL
 
