@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.immich.api import ImmichClient
+from custom_components.immich.api import ImmichClient, ImmichServerError
 from custom_components.immich.coordinator import QUEUES_INTERVAL, STATISTICS_INTERVAL
 from immich_emulator import ADMIN_KEY, EmulatorServer
 
@@ -93,3 +93,28 @@ async def test_changed_queue_poll_updates_state(
     after = hass.states.get(pending)
     assert after is not None
     assert int(after.state) == int(before.state) + 5
+
+
+async def test_proxy_not_modified_is_not_trusted(
+    client: ImmichClient, emulator: EmulatorServer
+) -> None:
+    """A 304 that does not repeat the cached ETag came from a proxy, not from Immich."""
+    await client.async_get_storage()
+    emulator.add_fault("not_modified", r"^GET /api/server/storage$", remaining=1)
+    emulator.library.storage["diskAvailableRaw"] -= 1024
+
+    storage = await client.async_get_storage()
+
+    assert storage.disk_available_raw == emulator.library.storage["diskAvailableRaw"]
+
+
+async def test_proxy_always_not_modified_raises(
+    client: ImmichClient, emulator: EmulatorServer
+) -> None:
+    await client.async_get_storage()
+    emulator.add_fault("not_modified", r"^GET /api/server/storage$")
+
+    with pytest.raises(ImmichServerError) as raised:
+        await client.async_get_storage()
+
+    assert raised.value.status == 304

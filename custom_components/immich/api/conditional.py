@@ -58,10 +58,11 @@ class ConditionalCache:
         """Send a GET with `If-None-Match` when a response is cached; return the parsed body.
 
         `parse` turns the decoded JSON into the value returned, and must not return a value
-        that callers change, because a 304 returns the same value again. A 304 to a request
-        without `If-None-Match` came from a proxy or cache in front of Immich: the request is
-        sent once more with `Cache-Control: no-cache`, and a second 304 raises
-        ImmichServerError.
+        that callers change, because a 304 returns the same value again. Immich's 304 repeats
+        the ETag it matched. A 304 without that ETag, or to a request without
+        `If-None-Match`, came from a proxy or cache in front of Immich: the request is sent
+        once more without `If-None-Match` and with `Cache-Control: no-cache`, and a second
+        304 raises ImmichServerError.
         """
         key: CacheKey = (path, tuple(sorted((params or {}).items())))
         cached = self._entries.get(key)
@@ -73,7 +74,11 @@ class ConditionalCache:
             extra_headers=headers,
             passed_statuses=(HTTPStatus.NOT_MODIFIED,),
         )
-        if raw.status == HTTPStatus.NOT_MODIFIED and cached is not None:
+        if (
+            raw.status == HTTPStatus.NOT_MODIFIED
+            and cached is not None
+            and _same_etag(raw.headers.get("ETag"), cached.etag)
+        ):
             self._entries.move_to_end(key)
             value: T = cached.value
             return value
@@ -81,7 +86,8 @@ class ConditionalCache:
         description = f"GET /api/{path}"
         if raw.status == HTTPStatus.NOT_MODIFIED:
             _LOGGER.debug(
-                "%s returned 304 without a cached response; sending it again", description
+                "%s returned 304 without the ETag of a cached response; sending it again",
+                description,
             )
             raw = await transport.request(
                 "GET",
@@ -107,3 +113,10 @@ class ConditionalCache:
         else:
             self._entries.pop(key, None)
         return parsed
+
+
+def _same_etag(received: str | None, cached: str) -> bool:
+    """Compare ETags weakly, as Immich's framework does: `W/"x"` matches `"x"`."""
+    if received is None:
+        return False
+    return received.strip().removeprefix("W/") == cached.strip().removeprefix("W/")
