@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.immich.api import normalize_server_url
 from custom_components.immich.const import DOMAIN
 from custom_components.immich.helpers import entry_data
-from immich_emulator import ADMIN_KEY, ADMIN_USER_ID
+from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, EmulatorServer
 
 
 class SilentServer:
@@ -71,7 +71,7 @@ async def test_silent_server_at_start_is_retried_later(
     entry.add_to_hass(hass)
 
     with (
-        patch("custom_components.immich.STARTUP_VERSION_TIMEOUT", 0.2),
+        patch("custom_components.immich.STARTUP_SETUP_TIMEOUT", 0.2),
         patch("custom_components.immich.helpers.REQUEST_TIMEOUT", 2.0),
     ):
         await hass.config_entries.async_setup(entry.entry_id)
@@ -89,7 +89,7 @@ async def test_silent_server_after_start_waits_for_request_timeout(
     entry.add_to_hass(hass)
 
     with (
-        patch("custom_components.immich.STARTUP_VERSION_TIMEOUT", 0.1),
+        patch("custom_components.immich.STARTUP_SETUP_TIMEOUT", 0.1),
         patch("custom_components.immich.helpers.REQUEST_TIMEOUT", 0.3),
     ):
         await hass.config_entries.async_setup(entry.entry_id)
@@ -97,3 +97,20 @@ async def test_silent_server_after_start_waits_for_request_timeout(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "while Home Assistant was starting" not in (entry.reason or "")
     assert "0.3 s" in (entry.reason or "")
+
+
+async def test_slow_statistics_at_start_are_retried_later(
+    hass: HomeAssistant, emulator: EmulatorServer, config_entry: MockConfigEntry
+) -> None:
+    """The budget covers every request of the setup, not only the first."""
+    emulator.add_fault("delay", r"^GET /api/server/statistics$", seconds=2.0)
+    hass.set_state(CoreState.not_running)
+    config_entry.add_to_hass(hass)
+
+    with patch("custom_components.immich.STARTUP_SETUP_TIMEOUT", 0.5):
+        await hass.config_entries.async_setup(config_entry.entry_id)
+    hass.set_state(CoreState.running)
+
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "while Home Assistant was starting" in (config_entry.reason or "")
+    assert emulator.stats.requests["GET /api/server/version"] >= 1

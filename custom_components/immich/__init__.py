@@ -14,9 +14,11 @@ from homeassistant.helpers.typing import ConfigType
 from .actions import async_setup_actions
 from .api import (
     ImmichAuthenticationError,
+    ImmichClient,
     ImmichError,
     ImmichPermissionError,
     ImmichUnsupportedVersionError,
+    User,
     format_server_url,
 )
 from .const import (
@@ -25,7 +27,7 @@ from .const import (
     CONFIG_ENTRY_VERSION,
     DOMAIN,
     LOGGER,
-    STARTUP_VERSION_TIMEOUT,
+    STARTUP_SETUP_TIMEOUT,
 )
 from .coordinator import (
     ImmichConfigEntry as ImmichConfigEntry,
@@ -66,18 +68,45 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bool:
     """Connect to the server, learn its API generation and the key's user, then add entities."""
     client = create_client_for_entry(hass, entry.data)
+    # Home Assistant waits for every setup before its start completes, so while it starts,
+    # a server that does not answer soon is retried in the background instead.
     try:
-        # While Home Assistant starts, it waits for every setup; a server that does not
-        # even report its version soon is retried in the background instead.
-        async with asyncio.timeout(None if hass.is_running else STARTUP_VERSION_TIMEOUT):
-            await client.async_detect_generation()
-        user = await client.async_get_my_user()
+        async with asyncio.timeout(None if hass.is_running else STARTUP_SETUP_TIMEOUT):
+            user = await _async_connect(hass, entry, client)
+            server, statistics, queues = await _async_first_refresh(hass, entry, client, user)
     except TimeoutError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="no_answer_at_start",
-            translation_placeholders={"seconds": f"{STARTUP_VERSION_TIMEOUT:g}"},
+            translation_placeholders={"seconds": f"{STARTUP_SETUP_TIMEOUT:g}"},
         ) from err
+    # Every request succeeded, so issues from an earlier failed setup or run are resolved.
+    async_delete_entry_issues(hass, entry.entry_id)
+
+    live = ImmichLiveUpdates(hass, entry, client, server=server, statistics=statistics)
+    entry.runtime_data = ImmichRuntimeData(
+        client=client, user=user, server=server, statistics=statistics, queues=queues, live=live
+    )
+    # A request that finds the server upgraded or downgraded re-detects its version. The
+    # server coordinator then refreshes the version at once instead of at its next poll.
+    entry.async_on_unload(client.add_version_listener(server.async_handle_version_change))
+    # Coordinators poll only while something listens. Before v1.134 no entity listens to the
+    # server coordinator, which must still notice upgrades and unsupported downgrades.
+    entry.async_on_unload(server.async_add_listener(lambda: None))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Events that arrive before the entities exist would reach no one.
+    live.async_start()
+    return True
+
+
+async def _async_connect(
+    hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient
+) -> User:
+    """Detect the server's API generation and return the key's user; raise Home Assistant's
+    setup errors, with a repair issue for an unsupported version or a missing permission."""
+    try:
+        await client.async_detect_generation()
+        return await client.async_get_my_user()
     except ImmichAuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -103,6 +132,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
             translation_placeholders={"error": str(err)},
         ) from err
 
+
+async def _async_first_refresh(
+    hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient, user: User
+) -> tuple[ImmichServerCoordinator, ImmichStatisticsCoordinator, ImmichQueuesCoordinator | None]:
+    """Create the coordinators and fetch their data once."""
     server = ImmichServerCoordinator(hass, entry, client)
     statistics = ImmichStatisticsCoordinator(hass, entry, client, is_admin=user.is_admin)
     # Queues need an admin's key, so other keys get no queue entities.
@@ -111,23 +145,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
     await statistics.async_config_entry_first_refresh()
     if queues is not None:
         await queues.async_config_entry_first_refresh()
-    # Every request succeeded, so issues from an earlier failed setup or run are resolved.
-    async_delete_entry_issues(hass, entry.entry_id)
-
-    live = ImmichLiveUpdates(hass, entry, client, server=server, statistics=statistics)
-    entry.runtime_data = ImmichRuntimeData(
-        client=client, user=user, server=server, statistics=statistics, queues=queues, live=live
-    )
-    # A request that finds the server upgraded or downgraded re-detects its version. The
-    # server coordinator then refreshes the version at once instead of at its next poll.
-    entry.async_on_unload(client.add_version_listener(server.async_handle_version_change))
-    # Coordinators poll only while something listens. Before v1.134 no entity listens to the
-    # server coordinator, which must still notice upgrades and unsupported downgrades.
-    entry.async_on_unload(server.async_add_listener(lambda: None))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # Events that arrive before the entities exist would reach no one.
-    live.async_start()
-    return True
+    return server, statistics, queues
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bool:

@@ -20,6 +20,7 @@ CONFIG_ENTRY_MINOR_VERSION: Final = 2
 DEFAULT_VERIFY_SSL: Final = True
 REQUEST_TIMEOUT: Final = 10.0
 """Seconds one request to Immich may take, body included."""
-STARTUP_VERSION_TIMEOUT: Final = 3.0
-"""Seconds the first request of a setup may take while Home Assistant starts. A server that
-has not answered by then is retried in the background, so the start does not wait for it."""
+STARTUP_SETUP_TIMEOUT: Final = 5.0
+"""Seconds the requests of a setup may take together while Home Assistant starts. A server
+that has not answered them by then is retried in the background, so the start does not wait
+for it."""
