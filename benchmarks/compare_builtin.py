@@ -30,7 +30,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.immich.const import CONF_URL, DOMAIN
-from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, Library
+from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, USER_KEY, Library
 from immich_emulator.media import render
 from immich_emulator.server import LOOPBACK
 
@@ -71,6 +71,8 @@ move on every poll because the emulator cycles the thumbnail queue."""
 HANG_CAP = 25.0
 """Real seconds to let setup wait on the hanging server before it closes its connections."""
 RANDOM_SEED = 10
+CAPTURED_UPLOAD_EVENT_DELAY = 1.1
+"""Seconds between an upload and its socket.io event in the v2.7.5 capture."""
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +93,7 @@ def loaded_integration(
 @pytest.fixture
 async def emulator(socket_enabled: None) -> AsyncIterator[CountingEmulatorServer]:
     server = CountingEmulatorServer("v2.7.5")
+    server.upload_event_delay = CAPTURED_UPLOAD_EVENT_DELAY
     await server.start()
     yield server
     await server.stop()
@@ -163,7 +166,9 @@ def photo_count(library: Library) -> int:
     )
 
 
-async def async_upload(session: ClientSession, server: CountingEmulatorServer, number: int) -> None:
+async def async_upload(
+    session: ClientSession, server: CountingEmulatorServer, number: int, api_key: str = ADMIN_KEY
+) -> None:
     """Upload one new photo through `POST /api/assets`, as the Immich app does."""
     content, content_type = render(f"compare-{number}", f"compare {number}", "preview", 4, 3)
     taken = dt_util.utcnow().isoformat()
@@ -176,7 +181,7 @@ async def async_upload(session: ClientSession, server: CountingEmulatorServer, n
     form.add_field("fileCreatedAt", taken)
     form.add_field("fileModifiedAt", taken)
     async with session.post(
-        f"{server.url}/api/assets", data=form, headers={"x-api-key": ADMIN_KEY}
+        f"{server.url}/api/assets", data=form, headers={"x-api-key": api_key}
     ) as response:
         assert response.status == 201, f"upload returned {response.status}"
 
@@ -277,6 +282,16 @@ async def test_polling_day(
             return state_number(hass, photos) == expected
 
         result.photo_latencies.append(await async_measure_latency(clock, shown))
+
+    for number in range(LATENCY_SAMPLES, 2 * LATENCY_SAMPLES):
+        await clock.async_run_for(rng.uniform(0, PHOTO_PHASE_SPAN))
+        expected = photo_count(emulator.library) + 1
+        await async_upload(http_session, emulator, number, api_key=USER_KEY)
+
+        def shown_other(expected: int = expected) -> bool:
+            return state_number(hass, photos) == expected
+
+        result.other_user_photo_latencies.append(await async_measure_latency(clock, shown_other))
 
     if kind == OURS:
         result.queue_latencies = await async_queue_latencies(hass, entry, clock, emulator, rng)
