@@ -320,6 +320,10 @@ class EntryOutcome:
     """Entry id and URL (never the key) for the next run. None deletes the saved record."""
 
 
+KEPT_ENTRY_STATES = ("loaded", "setup_retry")
+"""States of the previous run's entry that the demo keeps when the URL is the same."""
+
+
 async def ensure_immich_entry(
     client: HomeAssistantClient, target: ImmichTarget, record: dict[str, str]
 ) -> EntryOutcome:
@@ -327,12 +331,14 @@ async def ensure_immich_entry(
 
     `record` is what the previous run saved. When the URL changed, for example from the
     emulator to a real server, or the entry failed to load, the demo deletes its old entry and
-    runs the config flow again, so re-runs do not pile up entries. Entries added by hand stay.
+    runs the config flow again, so re-runs do not pile up entries. An entry that waits for its
+    server to answer (setup retry) is kept, with the entities a user enabled, as Home
+    Assistant keeps it. Entries added by hand stay.
     """
     entries = {entry["entry_id"]: entry for entry in await client.immich_entries()}
     previous_entry = entries.get(record.get("entry_id", ""))
     if previous_entry is not None:
-        if record.get("url") == target.url and previous_entry["state"] == "loaded":
+        if record.get("url") == target.url and previous_entry["state"] in KEPT_ENTRY_STATES:
             return EntryOutcome(previous_entry["entry_id"], "kept", record)
         await client.delete_entry(previous_entry["entry_id"])
 
