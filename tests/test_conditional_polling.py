@@ -18,6 +18,11 @@ from .generations import has_queues
 from .integration import advance, entity_id_for, setup_entry
 
 
+STORAGE_ROUTES = r"^GET /api/server(/storage|-info/storage|-info)$"
+"""The storage route of every generation: `/server-info` (v1.89), `/server-info/storage`
+(v1.106) and `/server/storage` (v1.118 and later)."""
+
+
 @pytest.fixture
 async def client(emulator: EmulatorServer) -> AsyncIterator[ImmichClient]:
     async with aiohttp.ClientSession() as session:
@@ -100,7 +105,7 @@ async def test_proxy_not_modified_is_not_trusted(
 ) -> None:
     """A 304 that does not repeat the cached ETag came from a proxy, not from Immich."""
     await client.async_get_storage()
-    emulator.add_fault("not_modified", r"^GET /api/server/storage$", remaining=1)
+    emulator.add_fault("not_modified", STORAGE_ROUTES, remaining=1)
     emulator.library.storage["diskAvailableRaw"] -= 1024
 
     storage = await client.async_get_storage()
@@ -112,7 +117,7 @@ async def test_proxy_always_not_modified_raises(
     client: ImmichClient, emulator: EmulatorServer
 ) -> None:
     await client.async_get_storage()
-    emulator.add_fault("not_modified", r"^GET /api/server/storage$")
+    emulator.add_fault("not_modified", STORAGE_ROUTES)
 
     with pytest.raises(ImmichServerError) as raised:
         await client.async_get_storage()
