@@ -17,7 +17,6 @@ from immich_emulator import ADMIN_KEY, EmulatorServer
 from .generations import has_queues
 from .integration import advance, entity_id_for, setup_entry
 
-
 STORAGE_ROUTES = r"^GET /api/server(/storage|-info/storage|-info)$"
 """The storage route of every generation: `/server-info` (v1.89), `/server-info/storage`
 (v1.106) and `/server/storage` (v1.118 and later)."""
