@@ -13,7 +13,8 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import statistics
 import time
 from typing import Any
 
@@ -30,16 +31,28 @@ class CpuWindow:
     started: float = 0.0
     seconds: float = 0.0
     emulator_seconds: float = 0.0
+    emulator_at_start: float = 0.0
+    samples: list[float] = field(default_factory=list)
+    """CPU seconds of each window without the emulator's share, in order."""
 
     def enter(self) -> None:
         if self.depth == 0:
             self.started = time.thread_time()
+            self.emulator_at_start = self.emulator_seconds
         self.depth += 1
 
     def exit(self) -> None:
         self.depth -= 1
         if self.depth == 0:
-            self.seconds += time.thread_time() - self.started
+            elapsed = time.thread_time() - self.started
+            self.seconds += elapsed
+            self.samples.append(elapsed - (self.emulator_seconds - self.emulator_at_start))
+
+    @property
+    def median_seconds(self) -> float:
+        """The median window's CPU seconds, which a rare slow window (a garbage collection,
+        another process on the core) does not move."""
+        return statistics.median(self.samples) if self.samples else 0.0
 
     @property
     def own_seconds(self) -> float:

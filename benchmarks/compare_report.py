@@ -83,6 +83,8 @@ class PollingResult:
     refreshes: Counter[str]
     refresh_cpu_by_class: dict[str, float]
     """CPU seconds of each coordinator class's refreshes, emulator work taken out."""
+    typical_refresh_cpu_seconds: float
+    """Each coordinator class's median refresh times its number of refreshes, summed."""
     entities: int
     photo_latencies: list[Latency] = field(default_factory=list)
     other_user_photo_latencies: list[Latency] = field(default_factory=list)
@@ -201,6 +203,10 @@ def polling_rows(runs: dict[str, PollingResult], with_latency: bool = True) -> l
         lambda run: run.per_hour(run.refresh_cpu_seconds) * 1000,
     )
     add(
+        "CPU ms per hour, median refresh of each coordinator times its refreshes",
+        lambda run: run.per_hour(run.typical_refresh_cpu_seconds) * 1000,
+    )
+    add(
         "CPU ms per hour in `_async_update_data` (fetch, parse)",
         lambda run: run.per_hour(run.update_cpu_seconds) * 1000,
     )
@@ -299,8 +305,16 @@ def target_rows(
                 [
                     f"No more CPU per hour in coordinator refreshes than the built-in, {label}",
                     f"{ours_run.per_hour(ours_run.refresh_cpu_seconds) * 1000:.1f} ms vs "
-                    f"{built_in_run.per_hour(built_in_run.refresh_cpu_seconds) * 1000:.1f} ms",
-                    _met(ours_run.refresh_cpu_seconds <= built_in_run.refresh_cpu_seconds),
+                    f"{built_in_run.per_hour(built_in_run.refresh_cpu_seconds) * 1000:.1f} ms "
+                    "in all; median refresh times refreshes: "
+                    f"{ours_run.per_hour(ours_run.typical_refresh_cpu_seconds) * 1000:.1f} ms vs "
+                    f"{built_in_run.per_hour(built_in_run.typical_refresh_cpu_seconds) * 1000:.1f}"
+                    " ms",
+                    _met(
+                        ours_run.refresh_cpu_seconds <= built_in_run.refresh_cpu_seconds
+                        and ours_run.typical_refresh_cpu_seconds
+                        <= built_in_run.typical_refresh_cpu_seconds
+                    ),
                 ]
             )
     refused = setups.get((OURS, REFUSED))
@@ -492,7 +506,11 @@ def render_page(
             "and likewise for `_async_update_data`. The emulator runs on the same thread; its "
             "request handling (aiohttp's server-side parsing and each step of its request "
             "tasks) is measured as well and subtracted. Per-request bookkeeping in aiohttp's "
-            "server connection task is not separated and stays in both figures.",
+            "server connection task is not separated and stays in both figures. A rare slow "
+            "refresh (a garbage collection, another process on the core) moves the total, so "
+            "the page also gives each coordinator's median refresh times its number of "
+            "refreshes (refreshes of two coordinators that overlap count in both), and the "
+            "target counts as met only when both figures are no higher.",
             "- Latency: after the simulated day, each sample first runs the clock for a random "
             "span (seeded, the same for both). Then it changes the server. For the photos "
             "count, it uploads a photo through `POST /api/assets`, once with the entry's own "
@@ -504,9 +522,10 @@ def render_page(
             "its real delay. Otherwise the clock steps on until the sensor shows the change, "
             "and the simulated time is the latency.",
             f"- The emulator sends an upload's socket.io events {_delay_text(runs)} after the "
-            "upload, standing for Immich, which sends them once the thumbnails exist (1.1 s "
-            "after the upload in the v2.7.5 capture). A latency of that size is the event's "
-            "path, not a poll.",
+            "upload, standing for Immich, which sends them once the thumbnails exist. The "
+            "v2.7.5 capture times its frames from the socket's connection, and the upload's "
+            "event came 1.1 s after it, so at most 1.1 s after the upload; the benchmark uses "
+            "that upper figure. A latency of that size is the event's path, not a poll.",
             "- Setup: real time, no frozen clock. `async_setup_component(hass, 'immich', {})` "
             "with the entry added and Home Assistant in the state it has before its start "
             "completes (`CoreState.not_running`), as its start calls it, timed with "
