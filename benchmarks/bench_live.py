@@ -36,7 +36,7 @@ from custom_components.immich.coordinator import LIVE_REFRESH_COOLDOWN
 from custom_components.immich.helpers import entry_data
 from immich_emulator import ADMIN_KEY, ADMIN_USER_ID
 
-from .live_emulator import LiveEmulatorControl, LiveEmulatorProcess
+from .live_emulator import LiveEmulatorControl, live_emulator_process
 from .live_report import (
     DEFAULT_BURST,
     DEFAULT_UPLOADS,
@@ -65,7 +65,7 @@ BURST_NUMBERS = 100_000
 @pytest.fixture(scope="module")
 def emulator_url() -> Iterator[str]:
     """Start one emulator process for all parts; yield its URL."""
-    process = LiveEmulatorProcess()
+    process = live_emulator_process()
     yield process.start()
     process.stop()
 

@@ -41,7 +41,7 @@ from custom_components.immich.slideshow.settings import (
 from immich_emulator import ADMIN_KEY, ADMIN_USER_ID
 from immich_emulator.virtual import LARGE_ALBUM_ID
 
-from .large_emulator import EmulatorProcess, EmulatorStats
+from .large_emulator import EmulatorStats, large_emulator_process
 from .report import RESULTS_KEY, AdvanceSample, ScenarioResult, group_routes
 
 ASSET_COUNT = 100_000
@@ -79,7 +79,7 @@ SCENARIOS = (
 @pytest.fixture(scope="session")
 def emulator_url() -> Iterator[str]:
     """Start one emulator process with the 100,000-asset album for all scenarios; yield its URL."""
-    process = EmulatorProcess(ASSET_COUNT)
+    process = large_emulator_process(ASSET_COUNT)
     yield process.start()
     process.stop()
 

@@ -18,17 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import contextlib
 import copy
 from datetime import UTC, datetime
 import hashlib
-from pathlib import Path
-import select
-import signal
-import subprocess
 import sys
-import time
-from typing import IO, Any
+from typing import Any
 import uuid
 
 from aiohttp import ClientSession, web
@@ -38,8 +32,8 @@ from immich_emulator.control import CONTROL_PATH, ControlledEmulatorServer
 from immich_emulator.server import SERVER_KEY, EmulatorServer
 from immich_emulator.socket.endpoint import announce_upload
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-READY_PREFIX = "listening on "
+from .emulator_process import EmulatorProcess, serve
+
 DEFAULT_LIFETIME = 10 * 60
 PROFILE = "v2.7.5"
 BENCH_PATH = "/_emulator/bench"
@@ -116,53 +110,9 @@ def add_photo(server: EmulatorServer, number: int) -> str:
     return asset_id
 
 
-class LiveEmulatorProcess:
-    """The emulator process: `start()` starts it and returns its URL, `stop()` ends it."""
-
-    def __init__(self, lifetime: float = DEFAULT_LIFETIME) -> None:
-        self.lifetime = lifetime
-        self.url = ""
-        self._process: subprocess.Popen[str] | None = None
-
-    def start(self, timeout: float = 30.0) -> str:
-        command = [
-            sys.executable,
-            "-m",
-            "benchmarks.live_emulator",
-            "--lifetime",
-            str(self.lifetime),
-        ]
-        self._process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
-        )
-        assert self._process.stdout is not None
-        line = _read_line(self._process.stdout, timeout)
-        if not line.startswith(READY_PREFIX):
-            self.stop()
-            raise RuntimeError(
-                f"the emulator process printed {line!r} instead of {READY_PREFIX!r} "
-                f"within {timeout} s; command: {' '.join(command)}"
-            )
-        self.url = line.removeprefix(READY_PREFIX).strip()
-        return self.url
-
-    def stop(self, timeout: float = 10.0) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def _read_line(stream: IO[str], timeout: float) -> str:
-    ready, _, _ = select.select([stream], [], [], timeout)
-    return stream.readline() if ready else ""
+def live_emulator_process(lifetime: float = DEFAULT_LIFETIME) -> EmulatorProcess:
+    """Return the process that serves the live updates benchmark's emulator."""
+    return EmulatorProcess("benchmarks.live_emulator", ["--lifetime", str(lifetime)])
 
 
 class LiveEmulatorControl:
@@ -208,25 +158,6 @@ class LiveEmulatorControl:
             response.raise_for_status()
 
 
-async def serve(lifetime: float) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-
-    server = LiveEmulatorServer(PROFILE)
-    url = await server.start()
-    print(f"{READY_PREFIX}{url}", flush=True)
-    started = time.monotonic()
-    try:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=lifetime)
-    finally:
-        await server.stop()
-    reason = "on a signal" if stop.is_set() else "at the end of its lifetime"
-    print(f"stopped {reason}, after {time.monotonic() - started:.0f} s", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.live_emulator",
@@ -240,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"stop by itself after this many seconds (default {DEFAULT_LIFETIME})",
     )
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.lifetime))
+    asyncio.run(serve(LiveEmulatorServer(PROFILE), args.lifetime))
     return 0
 
 
