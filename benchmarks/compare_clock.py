@@ -1,8 +1,8 @@
 """A simulated clock for a Home Assistant test instance: jump from one due timer to the next.
 
 The `freezer` fixture freezes `time.monotonic`, so the event loop's clock does not advance
-unless the benchmark ticks it. Each step moves the clock to the next scheduled
-timer of the loop (or to the end of the span) and fires what is due with the test package's
+unless the benchmark ticks it. Each step moves the clock to the next scheduled timer of the
+loop, or to the end of the span. It then fires what is due with the test package's
 `async_fire_time_changed`, so every coordinator polls at its own time and none is skipped.
 """
 

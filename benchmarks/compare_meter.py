@@ -190,8 +190,8 @@ class CpuMeter:
 class MeteredCoroutine[T](Coroutine[Any, Any, T]):
     """A coroutine whose every step (each `send` or `throw` by its task) is emulator work.
 
-    aiohttp runs each request in a task of its own; wrapping the task's coroutine measures
-    the handler, the emulator's middleware and the response writing, step by step.
+    aiohttp runs each request in a task of its own. Wrapping the task's coroutine therefore
+    measures the handler, the emulator's middleware and the response writing, step by step.
     """
 
     def __init__(self, coroutine: Coroutine[Any, Any, T], meter: CpuMeter) -> None:

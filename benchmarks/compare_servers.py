@@ -1,5 +1,5 @@
 """Servers for the comparison: the emulator with bytes counted by route, a port that refuses
-connections, and a server that accepts connections and never answers."""
+connections, and a server that accepts connections and never responds."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def refused_port() -> int:
 
 
 class HangingServer:
-    """Accepts connections on 127.0.0.1, reads what arrives and never answers.
+    """A server that accepts connections on 127.0.0.1, reads what arrives and never responds.
 
     Each connection closes after `HANG_LIFETIME` seconds, or at `stop()`.
     """

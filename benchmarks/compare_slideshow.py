@@ -1,7 +1,8 @@
 """The slideshow scenarios of `bench_slideshow.py`, rerun by `scripts/compare`.
 
-The test and its fixtures are imported, so pytest collects them here as well; `results`
-stores this run's scenarios apart from `scripts/bench`'s, so RESULTS.md stays as it is.
+The test and its fixtures are imported, so pytest collects them here as well. `results`
+stores this run's scenarios apart from those of `scripts/bench`, so RESULTS.md stays as it
+is.
 """
 
 from __future__ import annotations

@@ -85,8 +85,8 @@ async def test_redirect_is_not_followed_with_the_key(session: aiohttp.ClientSess
 
 
 def upgrade_redirecting_app(location: str) -> web.Application:
-    """A proxy that answers plain requests as engine.io does, and redirects only websocket
-    upgrades, which a check with a plain request alone would miss."""
+    """Return a proxy that responds to plain requests as engine.io does and redirects only
+    websocket upgrades, which a check with a plain request alone would miss."""
 
     async def handle(request: web.Request) -> web.Response:
         if request.headers.get("Upgrade", "").lower() == "websocket":

@@ -1,4 +1,4 @@
-"""Setup while Home Assistant starts: a server that never answers must not hold the start."""
+"""Setup while Home Assistant starts: a server that never responds must not hold the start."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from immich_emulator import ADMIN_KEY, ADMIN_USER_ID, EmulatorServer
 
 
 class SilentServer:
-    """A 127.0.0.1 server that accepts connections and never answers, until stopped."""
+    """A 127.0.0.1 server that accepts connections and never responds, until stopped."""
 
     def __init__(self) -> None:
         self.connections = 0

@@ -69,7 +69,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
     """Connect to the server, learn its API generation and the key's user, then add entities."""
     client = create_client_for_entry(hass, entry.data)
     # Home Assistant waits for every setup before its start completes, so while it starts,
-    # a server that does not answer soon is retried in the background instead.
+    # a server that does not respond soon is retried in the background instead.
     try:
         async with asyncio.timeout(None if hass.is_running else STARTUP_SETUP_TIMEOUT):
             user = await _async_connect(hass, entry, client)
@@ -102,8 +102,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ImmichConfigEntry) -> bo
 async def _async_connect(
     hass: HomeAssistant, entry: ImmichConfigEntry, client: ImmichClient
 ) -> User:
-    """Detect the server's API generation and return the key's user; raise Home Assistant's
-    setup errors, with a repair issue for an unsupported version or a missing permission."""
+    """Detect the server's API generation and return the key's user.
+
+    Client errors become Home Assistant's setup errors. An unsupported version or a missing
+    permission also creates a repair issue.
+    """
     try:
         await client.async_detect_generation()
         return await client.async_get_my_user()

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-# Home Assistant 2025.4 defines the device classes in the package itself; later releases
-# move them to `const` and import them back, which mypy does not count as an export.
+# Home Assistant 2025.4 defines the device classes in the package itself. Later releases
+# move them to `const` and import them back, and mypy does not count that as an export.
 from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
     BinarySensorDeviceClass,
     BinarySensorEntity,

@@ -22,5 +22,5 @@ REQUEST_TIMEOUT: Final = 10.0
 """Seconds one request to Immich may take, body included."""
 STARTUP_SETUP_TIMEOUT: Final = 5.0
 """Seconds the requests of a setup may take together while Home Assistant starts. A server
-that has not answered them by then is retried in the background, so the start does not wait
+that has not responded to them by then is retried in the background, so the start does not wait
 for it."""

@@ -244,8 +244,8 @@ class ImmichLiveUpdates:
 
         async def request() -> None:
             try:
-                # An event during a running refresh may not be in its data, so it asks
-                # once more, which the debouncer runs at the end of its cooldown.
+                # An event during a running refresh may not be in its data, so this
+                # requests another refresh, which the debouncer runs after its cooldown.
                 while True:
                     self._refreshes_wanted_again.discard(name)
                     await coordinator.async_request_refresh()

@@ -210,7 +210,7 @@ class LiveConnection:
                 location = response.headers.get("Location")
         except TimeoutError as err:
             raise ImmichLiveError(
-                f"No answer from {self._describe()} within {self._timeout:g} s",
+                f"{self._describe()} sent no response within {self._timeout:g} s",
                 reason=LiveUnavailableReason.TIMEOUT,
             ) from err
         except aiohttp.ClientError as err:
@@ -244,8 +244,8 @@ class LiveConnection:
                 reason=LiveUnavailableReason.UPGRADE_REJECTED,
             )
         if status is not None and status != 400:
-            # engine.io answers a request without an upgrade with 400; anything else is
-            # the answer of a proxy that does not pass websockets on.
+            # engine.io returns 400 to a request without an upgrade, so any other status
+            # comes from a proxy that does not pass websockets on.
             return ImmichLiveError(
                 f"The websocket upgrade to {self._describe()} failed, and a plain request "
                 f"returned HTTP {status}: a proxy in front of Immich may not pass websocket"
