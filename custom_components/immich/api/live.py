@@ -189,7 +189,7 @@ class LiveConnection:
 
     async def _async_abandon(self, sio: Any) -> None:
         """Disconnect the client and close the websocket session, whatever their state."""
-        await _async_abandon(sio)
+        await _async_disconnect(sio)
         session, self._websocket_session = self._websocket_session, None
         if session is not None:
             await session.close()
@@ -305,7 +305,7 @@ def _redirect_refusing_trace_config() -> aiohttp.TraceConfig:
     return trace_config
 
 
-async def _async_abandon(sio: Any) -> None:
+async def _async_disconnect(sio: Any) -> None:
     """Disconnect a client, whatever state it is in, without waiting long."""
     try:
         async with asyncio.timeout(5):
